@@ -1,0 +1,4 @@
+"""``python -m shopstream.clickhouse_server``: run the ClickHouse HTTP endpoint."""
+from .cli import main
+
+raise SystemExit(main())
