@@ -66,15 +66,16 @@ class TopicSettings:
     dead_letters: str = "shopstream.dead_letters"
     late_events: str = "shopstream.late_events"
     profile_windows: str = "shopstream.profile_windows"
-    profile_state: str = "shopstream.profile_state"
+    profile_lifetime: str = "shopstream.profile_lifetime"
+    profile_context: str = "shopstream.profile_context"
     profile_affinity: str = "shopstream.profile_affinity"
 
     def inputs(self) -> list[str]:
         return [self.clickstream, self.orders, self.content]
 
     def outputs(self) -> list[str]:
-        return [self.dead_letters, self.late_events, self.profile_windows, self.profile_state,
-                self.profile_affinity]
+        return [self.dead_letters, self.late_events, self.profile_windows, self.profile_lifetime,
+                self.profile_context, self.profile_affinity]
 
 
 @dataclass(frozen=True)

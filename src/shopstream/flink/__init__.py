@@ -1,0 +1,1 @@
+"""Flink runtime shared by every job: environments, SQL files, Kafka table options, checkpoints."""

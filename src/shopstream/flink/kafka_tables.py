@@ -1,0 +1,48 @@
+"""WITH-clause options of Kafka tables, rendered from settings (never written in SQL files)."""
+from __future__ import annotations
+
+from shopstream.settings import Settings
+
+
+def _with(options: dict[str, str]) -> str:
+    return ",\n    ".join(f"'{k}' = '{v}'" for k, v in options.items())
+
+
+def source_options(settings: Settings, topic: str, job: str,
+                   bounded_offsets: dict[int, int] | None = None) -> str:
+    opts = {
+        "connector": "kafka",
+        "topic": topic,
+        "properties.bootstrap.servers": settings.kafka.bootstrap_servers,
+        "properties.group.id": f"shopstream-{job}",
+        "properties.session.timeout.ms": str(settings.kafka.consumer_session_timeout_ms),
+        "scan.startup.mode": "earliest-offset",
+        "format": "raw",
+    }
+    if bounded_offsets is not None:
+        opts["scan.bounded.mode"] = "specific-offsets"
+        opts["scan.bounded.specific-offsets"] = ";".join(
+            f"partition:{p},offset:{o}" for p, o in sorted(bounded_offsets.items()))
+    return _with(opts)
+
+
+def append_sink_options(settings: Settings, topic: str) -> str:
+    return _with({
+        "connector": "kafka",
+        "topic": topic,
+        "properties.bootstrap.servers": settings.kafka.bootstrap_servers,
+        "sink.delivery-guarantee": "at-least-once",
+        "format": "json",
+        "json.encode.decimal-as-plain-number": "true",
+    })
+
+
+def upsert_sink_options(settings: Settings, topic: str) -> str:
+    return _with({
+        "connector": "upsert-kafka",
+        "topic": topic,
+        "properties.bootstrap.servers": settings.kafka.bootstrap_servers,
+        "key.format": "json",
+        "value.format": "json",
+        "value.json.encode.decimal-as-plain-number": "true",
+    })
