@@ -199,6 +199,29 @@ def test_query_parameters_over_http_and_client(endpoint, writer_auth):
     assert reply.body == b"42\tit\\'s\t[1,2]\n"
     ch = client(endpoint, writer_auth)
     assert ch.query("SELECT {a:UInt32} * 2, {s:String}", parameters={"a": 21, "s": "x'y"}).result_rows == [(42, "x'y")]
+    long_value = "p" * 6000  # past clickhouse-connect's URL budget: sent as a multipart form
+    assert ch.query("SELECT length({v:String})", parameters={"v": long_value}).result_rows == [(6000,)]
+
+
+def test_insert_formats_from_plain_http(endpoint, writer_auth):
+    ch = client(endpoint, writer_auth)
+    ch.command("CREATE TABLE formats (k UInt32, v String) ENGINE = MergeTree ORDER BY k")
+    # The first data byte is 0x0a (k=10): only the one newline after the query may be skipped.
+    row_binary = b"".join(k.to_bytes(4, "little") + bytes([len(v)]) + v.encode()
+                          for k, v in [(10, "rb"), (2, "\n")])
+    sends = [({"query": f"INSERT INTO {DB}.formats FORMAT RowBinary"}, row_binary),
+             ({}, f'INSERT INTO {DB}.formats FORMAT JSONEachRow\n{{"k": 3, "v": "json"}}\n'.encode()),
+             ({"query": f"INSERT INTO {DB}.formats (k, v) FORMAT TabSeparated"}, b"4\ttsv\n"),
+             ({"query": f"INSERT INTO {DB}.formats VALUES"}, b"(5, 'values')")]
+    for params, body in sends:
+        reply = http(endpoint.url, params, body=body, auth=writer_auth)
+        assert reply.status == 200, reply.body
+    assert ch.query("SELECT k, v FROM formats ORDER BY k").result_rows == [
+        (2, "\n"), (3, "json"), (4, "tsv"), (5, "values"), (10, "rb")]
+    bad = http(endpoint.url, {"query": f"INSERT INTO {DB}.formats FORMAT TabSeparated"}, body=b"x\ty\n",
+               auth=writer_auth)
+    assert (bad.status, bad.headers["X-ClickHouse-Exception-Code"]) == (400, "27")
+    assert ch.command("SELECT count() FROM formats") == 5
 
 
 def test_settings_apply_to_their_request_only(endpoint, writer_auth):

@@ -89,7 +89,7 @@ class ClickHouseRequestHandler(BaseHTTPRequestHandler):
         except (ValueError, OSError):
             self.close_connection = True
             return
-        if url.path in ("/ping", "/replicas_status") or (url.path == "/" and not url.query and not body):
+        if url.path in ("/ping", "/replicas_status") or (via_get and url.path == "/" and not url.query):
             self._send(200, b"Ok.\n", {"Content-Type": "text/html; charset=UTF-8"})
             return
         if url.path != "/":
