@@ -1,0 +1,31 @@
+# shopstream: `make demo` runs the main job on generated data; `make test` runs the test suite.
+SHELL := /bin/bash
+VENV := .venv
+SS := $(VENV)/bin/shopstream
+EVENTS ?= 200000
+
+.PHONY: install demo test test-unit down status bench clean
+
+install:
+	@./scripts/bootstrap.sh
+
+demo: install
+	@$(SS) up
+	@$(SS) generate --events $(EVENTS) --bad-share 0.01 --late-share 0.005 --duplicate-share 0.01
+	@$(SS) run user_profiles --bounded
+	@./scripts/demo-guide.sh
+
+test: install
+	@$(VENV)/bin/python -m pytest
+
+test-unit: install
+	@$(VENV)/bin/python -m pytest tests/unit
+
+down:
+	@$(SS) down
+
+status:
+	@$(SS) status
+
+clean: down
+	rm -rf .local/stack

@@ -1,0 +1,1 @@
+"""shopstream jobs: each module wires sources, SQL transformations and sinks with ``build()``."""

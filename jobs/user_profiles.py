@@ -1,0 +1,52 @@
+"""User profiles: rolling-window behaviour, lifetime totals, context and category affinity per user.
+
+Reads `clickstream` and `orders` once; writes profile field groups, dead letters and late events to
+Kafka output topics, which the profile loader applies to Redis and ClickHouse. SQL: sql/flink/user_profiles/.
+"""
+from __future__ import annotations
+
+from shopstream.flink.environment import RunOptions
+from shopstream.flink.params import sink_params, source_params
+from shopstream.flink.sqlfiles import apply_sql_dir
+from shopstream.fx import sql_factor_case
+from shopstream.settings import REPO_ROOT, Settings
+
+JOB = "user_profiles"
+SQL_DIR = REPO_ROOT / "sql" / "flink" / JOB
+INPUT_TOPICS = ("clickstream", "orders")
+OUTPUT_TOPICS = ("dead_letters", "late_events", "profile_windows", "profile_lifetime", "profile_context",
+                 "profile_affinity")
+
+
+def sql_params(settings: Settings, options: RunOptions) -> dict[str, str]:
+    p = settings.profiles
+    params = {
+        "watermark_delay_ms": str(p.watermark_delay_ms),
+        "fx_factor_by_currency": sql_factor_case("currency", p.reporting_currency),
+        "affinity_epoch_ms": str(p.affinity_epoch_ms),
+        "affinity_half_life_ms": f"{p.affinity_half_life_h * 3_600_000:.1f}",
+    }
+    for event in INPUT_TOPICS:
+        params.update(source_params(settings, options, event))
+    params.update(sink_params(
+        settings,
+        append={"dead_letters": "dead_letters", "late_events": "late_events", "profile_windows": "profile_windows"},
+        upsert={"profile_lifetime": "profile_lifetime", "profile_context": "profile_context",
+                "profile_affinity": "profile_affinity"}))
+    return params
+
+
+def build(t_env, settings: Settings, options: RunOptions):
+    """Register the job's tables and views on ``t_env``; returns the StatementSet of its inserts."""
+    return apply_sql_dir(t_env, SQL_DIR, sql_params(settings, options))
+
+
+def loaders(settings: Settings, redis_client, ch_client) -> list:
+    from shopstream.loader.dead_letters import DeadLetterApplier
+    from shopstream.loader.profiles import ProfileApplier
+    return [ProfileApplier(settings, redis_client, ch_client), DeadLetterApplier(settings, ch_client)]
+
+
+if __name__ == "__main__":
+    from shopstream.flink.runner import main
+    main(JOB)

@@ -1,0 +1,1 @@
+"""Models that jobs load in open(): plain Python/PyTorch, never importing Flink."""

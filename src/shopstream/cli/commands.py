@@ -1,0 +1,149 @@
+"""Implementations of the `shopstream` sub-commands (argument parsing lives in main.py)."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from shopstream.broker import BrokerError, ensure_topics
+from shopstream.clickhouse.migrations import MigrationError
+from shopstream.flink.environment import FlinkSetupError
+from shopstream.flink.runner import JobError
+from shopstream.flink.sqlfiles import SqlRenderError
+from shopstream.serving.redis_client import ServingError
+from shopstream.settings import Settings
+from shopstream.stack.process import ServiceError
+
+USER_ERRORS = (ServiceError, BrokerError, MigrationError, JobError, FlinkSetupError, SqlRenderError,
+               ServingError, FileNotFoundError, ValueError)
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def cmd_up(args, s: Settings) -> int:
+    from shopstream.stack import process, services
+    for spec in services.local_services(s):
+        say(f"{spec.name:<11} {process.start(spec):<16} {spec.host}:{spec.port}  log {spec.log_file}")
+    created = ensure_topics(s)
+    if created:
+        say(f"topics      created {', '.join(created)}")
+    return cmd_migrate(args, s)
+
+
+def cmd_down(args, s: Settings) -> int:
+    from shopstream.stack import process, services
+    for spec in reversed(services.local_services(s)):
+        say(f"{spec.name:<11} {process.stop(spec)}")
+    return 0
+
+
+def cmd_status(args, s: Settings) -> int:
+    from shopstream.stack import process, services
+    for spec in services.local_services(s):
+        say(f"{spec.name:<11} {process.status(spec):<40} {spec.host}:{spec.port}")
+    return 0
+
+
+def cmd_migrate(args, s: Settings) -> int:
+    from shopstream.clickhouse import migrations
+    from shopstream.clickhouse.client import connect
+    applied = migrations.apply(connect(s, "writer", database=""), s, log=say)
+    say(f"migrations  {len(applied)} applied, database {s.clickhouse.database} up to date")
+    return 0
+
+
+def cmd_generate(args, s: Settings) -> int:
+    from shopstream.generator import GeneratorConfig, generate, produce_to_kafka, write_to_files
+    g = s.generator
+    config = GeneratorConfig(seed=args.seed if args.seed is not None else g.seed,
+                             users=args.users or g.users, products=g.products, start_ms=g.start_ms,
+                             days=args.days or g.days, events=args.events, bad_share=args.bad_share,
+                             late_share=args.late_share, duplicate_share=args.duplicate_share)
+    records = generate(config)
+    started = time.monotonic()
+    if args.to_files:
+        counts = write_to_files(records, args.to_files)
+        say(f"wrote {sum(counts.values())} records to {args.to_files}: {counts}")
+        return 0
+    ensure_topics(s)
+
+    def progress(n: int) -> None:
+        rate = n / max(time.monotonic() - started, 1e-6)
+        print(f"\rproduced {n:>10,} records ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+
+    counts = produce_to_kafka(records, s.kafka.bootstrap_servers, s.topics, rate=args.rate, progress=progress)
+    print(file=sys.stderr)
+    say(f"produced {sum(counts.values()):,} records in {time.monotonic() - started:.1f} s: {counts}")
+    return 0
+
+
+def cmd_run(args, s: Settings) -> int:
+    from shopstream.flink.runner import run_local
+
+    def progress(n: int) -> None:
+        print(f"\rloaded {n:>10,} output records", end="", file=sys.stderr, flush=True)
+
+    summary = run_local(s, args.job, bounded=args.bounded, resume=args.resume,
+                        with_loader=not args.no_loader, progress=progress)
+    print(file=sys.stderr)
+    say(f"{summary.job}: {'bounded run finished' if summary.bounded else 'stopped'} in {summary.seconds:.1f} s, "
+        f"{summary.loaded_records:,} output records loaded"
+        + (f", resumed from {summary.resumed_from}" if summary.resumed_from else ""))
+    return 0
+
+
+def cmd_submit(args, s: Settings) -> int:
+    from shopstream.flink import cluster
+    from shopstream.flink.runner import load_job
+    from shopstream.settings import REPO_ROOT
+    load_job(args.job)
+    job_args = ["--bounded"] if args.bounded else []
+    job_id = cluster.submit_python_job(s, REPO_ROOT / "jobs" / f"{args.job}.py", job_args)
+    say(f"submitted {args.job} as Flink job {job_id} to http://{s.flink.rest_address}:{s.flink.rest_port}")
+    say(f"deliver its results with: shopstream load {args.job}")
+    return 0
+
+
+def cmd_load(args, s: Settings) -> int:
+    from shopstream.flink.runner import load_job, run_job_loader
+    n = run_job_loader(s, load_job(args.job))
+    say(f"loaded {n} records")
+    return 0
+
+
+def cmd_sql(args, s: Settings) -> int:
+    from shopstream.clickhouse.client import connect
+    client = connect(s, "writer" if args.as_writer else "analyst")
+    result = client.raw_query(args.query, fmt=args.format if " format " not in args.query.lower() else None)
+    sys.stdout.write(result.decode() if isinstance(result, bytes) else str(result))
+    return 0
+
+
+def cmd_serving(args, s: Settings) -> int:
+    from shopstream.serving.profiles import decode_profile
+    from shopstream.serving.redis_client import connect
+    client = connect(s, "serving")
+    kind = client.type(args.key)
+    if kind == "none":
+        say(json.dumps(None))
+        return 1
+    value = client.hgetall(args.key) if kind == "hash" else client.get(args.key)
+    if kind == "hash" and args.key.startswith("profile:"):
+        value = decode_profile(value)
+    say(json.dumps(value, indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_dlq(args, s: Settings) -> int:
+    from shopstream.cli import dlq
+    return dlq.list_dead_letters(args, s) if args.dlq_command == "list" else dlq.replay(args, s)
+
+
+def dispatch(args, settings: Settings) -> int:
+    return {
+        "up": cmd_up, "down": cmd_down, "status": cmd_status, "migrate": cmd_migrate,
+        "generate": cmd_generate, "run": cmd_run, "submit": cmd_submit, "load": cmd_load,
+        "sql": cmd_sql, "serving": cmd_serving, "dlq": cmd_dlq,
+    }[args.command](args, settings)

@@ -1,0 +1,87 @@
+"""`shopstream`: operate the local stack and the jobs. Every flag falls back to settings/environment."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from shopstream.cli import commands
+from shopstream.settings import SettingsError, load_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="shopstream", description=__doc__)
+    p.add_argument("--config", help="settings file (env SHOPSTREAM_CONFIG; default config/shopstream.toml)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("up", help="start the local stack (broker, Redis, ClickHouse) and apply migrations")
+    sub.add_parser("down", help="stop the local stack")
+    sub.add_parser("status", help="show the local services and their addresses")
+    sub.add_parser("migrate", help="apply ClickHouse migrations (idempotent)")
+
+    g = sub.add_parser("generate", help="generate realistic events into the broker or files")
+    g.add_argument("--events", type=int, default=200_000, help="number of events (default 200000)")
+    g.add_argument("--seed", type=int, help="random seed (default from settings)")
+    g.add_argument("--users", type=int, help="number of users (default from settings)")
+    g.add_argument("--days", type=float, help="days of traffic (default from settings)")
+    g.add_argument("--bad-share", type=float, default=0.0, help="share of bad records, e.g. 0.01")
+    g.add_argument("--late-share", type=float, default=0.0, help="share of late events")
+    g.add_argument("--duplicate-share", type=float, default=0.0, help="share of duplicated events")
+    g.add_argument("--rate", type=float, help="events per second (default: as fast as possible)")
+    g.add_argument("--to-files", metavar="DIR", help="write JSONL files instead of producing to the broker")
+
+    for name, helptext in (("run", "run a job on a local Flink MiniCluster, with its loader"),
+                           ("submit", "submit a job to the Flink cluster in settings")):
+        r = sub.add_parser(name, help=helptext)
+        r.add_argument("job")
+        r.add_argument("--bounded", action="store_true",
+                       help="read up to the end offsets found at start, then finish")
+        if name == "run":
+            r.add_argument("--resume", action="store_true", help="restore the newest retained checkpoint")
+            r.add_argument("--no-loader", action="store_true", help="run only the Flink job")
+
+    ld = sub.add_parser("load", help="run a job's loader: output topics -> Redis and ClickHouse")
+    ld.add_argument("job")
+
+    s = sub.add_parser("sql", help="run a query on ClickHouse and print the rows")
+    s.add_argument("query")
+    s.add_argument("--format", default="PrettyCompact", help="ClickHouse output format")
+    s.add_argument("--as-writer", action="store_true", help="use the writer user (default: analyst)")
+
+    sv = sub.add_parser("serving", help="read serving values from Redis")
+    svs = sv.add_subparsers(dest="serving_command", required=True)
+    sg = svs.add_parser("get", help="print a serving value as JSON")
+    sg.add_argument("key", help="e.g. profile:u000042")
+
+    d = sub.add_parser("dlq", help="dead letters")
+    ds = d.add_subparsers(dest="dlq_command", required=True)
+    dl = ds.add_parser("list", help="list dead letters, newest first")
+    dl.add_argument("--limit", type=int, default=20)
+    dl.add_argument("--reason", help="only this reason (prefix match)")
+    dr = ds.add_parser("replay", help="re-send corrected dead letters to their source topic")
+    dr.add_argument("--fix", metavar="FILE", required=True,
+                    help="JSONL of corrected records: {source_topic, source_partition, source_offset, payload}")
+    dr.add_argument("--job", default="user_profiles")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        settings = load_settings(args.config)
+        return commands.dispatch(args, settings) or 0
+    except SettingsError as exc:
+        print(f"shopstream: settings: {exc}", file=sys.stderr)
+        return 2
+    except commands.USER_ERRORS as exc:
+        print(f"shopstream: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Run a job: on a local MiniCluster (`shopstream run`) or inside `flink run` on a cluster (`submit`).
+
+A run is either unbounded (follows the topics until stopped) or bounded (reads up to the end offsets
+found at its start, then finishes and fires every window). ``resume`` restores the newest retained
+checkpoint and, for a bounded run, the same end offsets, so a crashed run completes as if it had not.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from types import ModuleType
+
+from shopstream.broker import end_offsets, ensure_topics
+from shopstream.flink.checkpoints import latest_checkpoint, read_run_manifest, write_run_manifest
+from shopstream.flink.environment import RunOptions, create_table_env
+from shopstream.settings import REPO_ROOT, Settings, load_settings
+
+log = logging.getLogger("shopstream.run")
+
+
+class JobError(RuntimeError):
+    pass
+
+
+def available_jobs() -> list[str]:
+    return sorted(p.stem for p in (REPO_ROOT / "jobs").glob("*.py") if not p.stem.startswith("_"))
+
+
+def load_job(name: str) -> ModuleType:
+    if name not in available_jobs():
+        raise JobError(f"unknown job {name!r}; jobs: {', '.join(available_jobs())}")
+    return importlib.import_module(f"jobs.{name}")
+
+
+def _topic_names(settings: Settings, keys) -> list[str]:
+    return [getattr(settings.topics, k) for k in keys]
+
+
+def plan_options(settings: Settings, job: ModuleType, *, bounded: bool, resume: bool) -> RunOptions:
+    """Options of this run; writes the run manifest that a later ``--resume`` reads."""
+    name = job.JOB
+    if resume:
+        manifest = read_run_manifest(settings, name)
+        checkpoint = latest_checkpoint(settings, name)
+        if manifest is None or checkpoint is None:
+            raise JobError(f"nothing to resume for {name}: no retained checkpoint under "
+                           f"{settings.path(settings.flink.checkpoint_dir) / name}. Run without --resume.")
+        offsets = manifest.get("bounded_offsets")
+        bounded_offsets = ({t: {int(p): o for p, o in parts.items()} for t, parts in offsets.items()}
+                           if offsets else None)
+        return RunOptions(job=name, bounded_offsets=bounded_offsets, resume_from=checkpoint)
+    bounded_offsets = None
+    if bounded:
+        bounded_offsets = {t: end_offsets(settings.kafka.bootstrap_servers, t)
+                           for t in _topic_names(settings, job.INPUT_TOPICS)}
+    write_run_manifest(settings, name, {"bounded_offsets": bounded_offsets, "started_at_ms": int(time.time() * 1000),
+                                        "job_version": settings.job_version})
+    return RunOptions(job=name, bounded_offsets=bounded_offsets)
+
+
+@dataclass
+class RunSummary:
+    job: str
+    bounded: bool
+    resumed_from: str | None
+    loaded_records: int
+    seconds: float
+
+
+def run_local(settings: Settings, name: str, *, bounded: bool = False, resume: bool = False,
+              with_loader: bool = True, progress=None) -> RunSummary:
+    """Run ``name`` on a local MiniCluster with its loader beside it."""
+    job = load_job(name)
+    ensure_topics(settings)
+    options = plan_options(settings, job, bounded=bounded, resume=resume)
+    started = time.monotonic()
+    t_env = create_table_env(settings, options)
+    statements = job.build(t_env, settings, options)
+    stop = threading.Event()
+    outputs_done: dict = {}
+    loaded = {"n": 0}
+    loader_error: list[BaseException] = []
+    loader_thread = None
+    if with_loader:
+        def _load():
+            try:
+                loaded["n"] = run_job_loader(settings, job, stop=stop, until=lambda: outputs_done.get("ends"),
+                                             progress=progress)
+            except BaseException as exc:  # surfaced in the main thread below
+                loader_error.append(exc)
+                stop.set()
+        loader_thread = threading.Thread(target=_load, name=f"loader-{name}", daemon=True)
+        loader_thread.start()
+    result = statements.execute()
+    try:
+        if bounded or (resume and options.bounded_offsets is not None):
+            result.wait()
+            outputs_done["ends"] = {t: end_offsets(settings.kafka.bootstrap_servers, t)
+                                    for t in _topic_names(settings, job.OUTPUT_TOPICS)}
+        else:
+            while not stop.is_set():
+                time.sleep(0.5)
+    except KeyboardInterrupt:
+        log.info("stopping %s", name)
+        result.get_job_client().cancel()
+        stop.set()
+    if loader_thread is not None:
+        loader_thread.join()
+    if loader_error:
+        raise JobError(f"loader of {name} failed: {loader_error[0]}") from loader_error[0]
+    return RunSummary(name, options.bounded_offsets is not None,
+                      str(options.resume_from) if options.resume_from else None, loaded["n"],
+                      time.monotonic() - started)
+
+
+def run_job_loader(settings: Settings, job: ModuleType, *, stop=None, until=None, progress=None) -> int:
+    from shopstream.clickhouse.client import connect as ch_connect
+    from shopstream.loader.loop import run_loader
+    from shopstream.serving.redis_client import connect as redis_connect
+
+    appliers = job.loaders(settings, redis_connect(settings, "writer"), ch_connect(settings, "writer"))
+    return run_loader(settings, f"shopstream-loader-{job.JOB}", appliers, until=until, stop=stop,
+                      batch_rows=settings.clickhouse.insert_batch_rows, progress=progress)
+
+
+def main(name: str, argv: list[str] | None = None) -> None:
+    """Entry point of a job file, used by `flink run -py jobs/<name>.py` on a cluster."""
+    parser = argparse.ArgumentParser(prog=f"jobs/{name}.py")
+    parser.add_argument("--bounded", action="store_true", help="stop at the end offsets found at start")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    job = load_job(name)
+    ensure_topics(settings)
+    options = plan_options(settings, job, bounded=args.bounded, resume=False)
+    t_env = create_table_env(settings, options)
+    job.build(t_env, settings, options).execute()

@@ -1,0 +1,1 @@
+"""Python UDF wrappers: thin Flink bindings over pure functions in shopstream and models."""
