@@ -39,7 +39,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Iterable, Sequence
 
-from shopstream.flink.environment import CONNECTOR_JARS, connector_jars
+from shopstream.flink.environment import connector_jars
 from shopstream.settings import REPO_ROOT, Settings, load_settings
 
 CONF_TEMPLATE = REPO_ROOT / "flink-conf" / "config.yaml"
@@ -190,7 +190,8 @@ def flink_env(settings: Settings) -> dict[str, str]:
         "_FLINK_HOME_DETERMINED": "1",
         "FLINK_CONF_DIR": str(home / "conf"),
         "FLINK_LIB_DIR": str(home / "lib"),
-        "FLINK_OPT_DIR": str(home / "opt"),
+        # Resolved: the client finds flink-python-*.jar with Files.walkFileTree, which does not enter a link.
+        "FLINK_OPT_DIR": str((home / "opt").resolve()),
         "FLINK_PLUGINS_DIR": str(home / "plugins"),
         "FLINK_LOG_DIR": str(log_dir(settings)),
         "FLINK_PID_DIR": str(pid_dir(settings)),
@@ -324,14 +325,16 @@ def stop_cluster(settings: Settings) -> str:
 # --- Jobs ----------------------------------------------------------------------------------------------
 
 def flink_run_command(settings: Settings, job_file: Path, args: Sequence[str] = (), detached: bool = True,
-                      py_files: Sequence[Path] = (), python_executable: str | None = None) -> list[str]:
+                      py_files: Sequence[Path] = (), from_savepoint: Path | None = None,
+                      python_executable: str | None = None) -> list[str]:
     """The ``bin/flink run`` command line that submits a PyFlink job file to this stack's cluster."""
     python = python_executable or sys.executable
     f = settings.flink
-    cmd = [str(flink_home(settings) / "bin" / "flink"), "run",
-           "-Drest.address=" + f.rest_address, "-Drest.port=" + str(f.rest_port)]
+    cmd = [str(flink_home(settings) / "bin" / "flink"), "run", "--jobmanager", f"{f.rest_address}:{f.rest_port}"]
     if detached:
         cmd.append("--detached")
+    if from_savepoint is not None:
+        cmd += ["--fromSavepoint", Path(from_savepoint).resolve().as_uri()]
     cmd += ["--python", str(Path(job_file).resolve()), "--pyExecutable", python, "--pyClientExecutable", python]
     if py_files:
         cmd += ["--pyFiles", ",".join(str(Path(p).resolve()) for p in py_files)]
@@ -339,14 +342,15 @@ def flink_run_command(settings: Settings, job_file: Path, args: Sequence[str] = 
 
 
 def submit_python_job(settings: Settings, job_file: Path, args: Sequence[str] = (), detached: bool = True,
-                      py_files: Sequence[Path] = (), timeout_s: float = 300) -> str:
+                      py_files: Sequence[Path] = (), from_savepoint: Path | None = None,
+                      timeout_s: float = 300) -> str:
     """Submit ``job_file`` with ``bin/flink run``; returns the JobID that Flink printed."""
     if not Path(job_file).exists():
         raise ClusterError(f"job file {job_file} does not exist")
     if not cluster_status(settings).running:
         raise ClusterError(f"no Flink cluster answers at {rest_url(settings)}; start it first (start_cluster)")
     prepare_flink_home(settings)
-    cmd = flink_run_command(settings, job_file, args, detached, py_files)
+    cmd = flink_run_command(settings, job_file, args, detached, py_files, from_savepoint)
     try:
         done = subprocess.run(cmd, env=flink_env(settings), capture_output=True, text=True, timeout=timeout_s,
                               cwd=REPO_ROOT)
