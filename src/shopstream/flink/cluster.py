@@ -106,6 +106,23 @@ def rest_url(settings: Settings) -> str:
     return f"http://{settings.flink.rest_address}:{settings.flink.rest_port}"
 
 
+def python_worker_path(python_executable: str | None = None) -> str:
+    """``python.pythonpath`` for the workers: the interpreter's site-packages and the project's import root.
+
+    Needed in ``thread`` mode: the TaskManager embeds the *base* interpreter (pemja), which neither sees a
+    venv's site-packages nor runs the ``.pth`` import hook of an editable install.
+    """
+    snippet = ("import importlib.util, json, os, site; s = importlib.util.find_spec('shopstream'); "
+               "print(json.dumps(site.getsitepackages() + "
+               "([os.path.dirname(os.path.dirname(s.origin))] if s and s.origin else [])))")
+    done = subprocess.run([python_executable or sys.executable, "-c", snippet], capture_output=True, text=True,
+                          timeout=60)
+    if done.returncode != 0:
+        raise ClusterError(f"cannot run the Python worker interpreter {python_executable}: {done.stderr.strip()}")
+    paths = list(dict.fromkeys(json.loads(done.stdout)))
+    return os.pathsep.join(paths)
+
+
 def config_params(settings: Settings, python_executable: str | None = None) -> dict[str, str]:
     """The values of the ``${name}`` placeholders of ``flink-conf/config.yaml``."""
     f = settings.flink
@@ -119,6 +136,7 @@ def config_params(settings: Settings, python_executable: str | None = None) -> d
         "checkpoint_uri": checkpoints.as_uri(),
         "savepoint_uri": (state_dir(settings) / "savepoints").as_uri(),
         "python_executable": python_executable or sys.executable,
+        "python_path": python_worker_path(python_executable),
         "python_execution_mode": f.python_execution_mode,
         "bundle_size": str(f.bundle_size),
         "log_dir": str(log_dir(settings)),
@@ -268,7 +286,7 @@ def _port_open(host: str, port: int) -> bool:
 def start_cluster(settings: Settings, timeout_s: float = 90) -> str:
     """Start a JobManager and one TaskManager unless they are up; returns 'started' or 'already running'."""
     status = cluster_status(settings)
-    if status.running and status.taskmanagers > 0:
+    if status.running and status.slots_total > 0:
         return "already running"
     f = settings.flink
     if not status.running and not _pids(settings, "standalonesession"):
@@ -283,7 +301,7 @@ def start_cluster(settings: Settings, timeout_s: float = 90) -> str:
     _wait(settings, lambda s: s.running, "standalonesession", "the JobManager REST endpoint", timeout_s)
     if not _pids(settings, "taskexecutor"):
         _start_daemon(settings, "taskmanager.sh", "taskexecutor")
-    _wait(settings, lambda s: s.taskmanagers > 0, "taskexecutor", "a TaskManager to register", timeout_s)
+    _wait(settings, lambda s: s.slots_total > 0, "taskexecutor", "a TaskManager to offer its slots", timeout_s)
     return "started"
 
 
