@@ -14,14 +14,14 @@ from shopstream.settings import REPO_ROOT, Settings
 JOB = "user_profiles"
 SQL_DIR = REPO_ROOT / "sql" / "flink" / JOB
 INPUT_TOPICS = ("clickstream", "orders")
-OUTPUT_TOPICS = ("dead_letters", "late_events", "profile_windows", "profile_lifetime", "profile_context",
+OUTPUT_TOPICS = ("dead_letters", "late_events", "profile_windows", "profile_lifetime",
                  "profile_affinity")
 
 
 def sql_params(settings: Settings, options: RunOptions) -> dict[str, str]:
     p = settings.profiles
     params = {
-        "watermark_delay_ms": str(p.watermark_delay_ms),
+        "watermark_delay": f"interval '{p.watermark_delay_ms / 1000:.3f}' second",
         "fx_factor_by_currency": sql_factor_case("currency", p.reporting_currency),
         "affinity_epoch_ms": str(p.affinity_epoch_ms),
         "affinity_half_life_ms": f"{p.affinity_half_life_h * 3_600_000:.1f}",
@@ -30,9 +30,7 @@ def sql_params(settings: Settings, options: RunOptions) -> dict[str, str]:
         params.update(source_params(settings, options, event))
     params.update(sink_params(
         settings,
-        append={"dead_letters": "dead_letters", "late_events": "late_events", "profile_windows": "profile_windows"},
-        upsert={"profile_lifetime": "profile_lifetime", "profile_context": "profile_context",
-                "profile_affinity": "profile_affinity"}))
+        append={name: name for name in OUTPUT_TOPICS}, upsert={}))
     return params
 
 

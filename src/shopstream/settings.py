@@ -67,7 +67,6 @@ class TopicSettings:
     late_events: str = "shopstream.late_events"
     profile_windows: str = "shopstream.profile_windows"
     profile_lifetime: str = "shopstream.profile_lifetime"
-    profile_context: str = "shopstream.profile_context"
     profile_affinity: str = "shopstream.profile_affinity"
 
     def inputs(self) -> list[str]:
@@ -75,7 +74,7 @@ class TopicSettings:
 
     def outputs(self) -> list[str]:
         return [self.dead_letters, self.late_events, self.profile_windows, self.profile_lifetime,
-                self.profile_context, self.profile_affinity]
+                self.profile_affinity]
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ create table if not exists ${database}.user_profiles
     first_seen_ms          Int64,
     last_seen_ms           Int64,
     last_order_ms          Int64,
+    as_of_ms_lifetime      Int64,
     device                 LowCardinality(String),
     country                LowCardinality(String),
     last_event_ms          Int64,

@@ -7,7 +7,7 @@ create temporary table src_clickstream (
     kafka_offset bigint metadata from 'offset' virtual,
     kafka_ts timestamp_ltz(3) metadata from 'timestamp' virtual,
     rt as ${clickstream_event_time},
-    watermark for rt as rt - interval '${watermark_delay_ms}' millisecond
+    watermark for rt as rt - ${watermark_delay}
 ) with (
     ${clickstream_source}
 )

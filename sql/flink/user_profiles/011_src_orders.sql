@@ -5,7 +5,7 @@ create temporary table src_orders (
     kafka_offset bigint metadata from 'offset' virtual,
     kafka_ts timestamp_ltz(3) metadata from 'timestamp' virtual,
     rt as ${orders_event_time},
-    watermark for rt as rt - interval '${watermark_delay_ms}' millisecond
+    watermark for rt as rt - ${watermark_delay}
 ) with (
     ${orders_source}
 )

@@ -6,11 +6,11 @@ select
     '30d' as window_name,
     tile_end_ms as as_of_ms,
     sum(events) over w as events,
-    sum(views) over w as views,
+    sum(`views`) over w as `views`,
     sum(clicks) over w as clicks,
     sum(carts) over w as carts,
     sum(engagements) over w as engagements,
     sum(orders) over w as orders,
     sum(spend_minor) over w as spend_minor
 from user_activity_minute
-window w as (partition by user_id order by tile_time range between interval '43199' minute(5) preceding and current row)
+window w as (partition by user_id order by tile_time range between interval '29 23:59' day to minute preceding and current row)

@@ -7,7 +7,7 @@ create temporary table sink_late_events (
     event_id string,
     user_id string,
     event_ts bigint,
-    watermark timestamp_ltz(3),
+    `watermark` timestamp_ltz(3),
     raw_payload string,
     kafka_ts timestamp_ltz(3)
 ) with (

@@ -4,7 +4,7 @@ create temporary table sink_profile_windows (
     window_name string,
     as_of_ms bigint,
     events bigint,
-    views bigint,
+    `views` bigint,
     clicks bigint,
     carts bigint,
     engagements bigint,

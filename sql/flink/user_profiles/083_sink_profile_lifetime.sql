@@ -1,8 +1,9 @@
--- Lifetime totals and recency per user (upserts keyed by user_id).
+-- Lifetime totals, recency, device and country per user, as of the end of an active minute (append-only).
 create temporary table sink_profile_lifetime (
     user_id string,
+    as_of_ms bigint,
     events bigint,
-    views bigint,
+    `views` bigint,
     clicks bigint,
     carts bigint,
     orders bigint,
@@ -12,7 +13,9 @@ create temporary table sink_profile_lifetime (
     first_seen_ms bigint,
     last_seen_ms bigint,
     last_order_ms bigint,
-    primary key (user_id) not enforced
+    device string,
+    country string,
+    last_event_ms bigint
 ) with (
     ${profile_lifetime_sink}
 )

@@ -1,10 +1,10 @@
--- Decayed category affinity scores (upserts keyed by user_id and category).
+-- Decayed category affinity scores (append-only, one row per user, category and active minute).
 create temporary table sink_profile_affinity (
     user_id string,
     category string,
+    as_of_ms bigint,
     signals bigint,
-    score double,
-    primary key (user_id, category) not enforced
+    score double
 ) with (
     ${profile_affinity_sink}
 )

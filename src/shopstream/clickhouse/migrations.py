@@ -10,10 +10,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
 
 from clickhouse_connect.driver.client import Client
 
+from shopstream.flink.sqlfiles import SqlTemplate
 from shopstream.settings import REPO_ROOT, Settings
 
 MIGRATIONS_DIR = REPO_ROOT / "sql" / "clickhouse" / "migrations"
@@ -39,7 +39,7 @@ class Migration:
         return hashlib.sha256(self.text.encode()).hexdigest()[:16]
 
     def statements(self, params: dict[str, str]) -> list[str]:
-        rendered = Template(self.text).substitute(params)
+        rendered = SqlTemplate(self.text).substitute(params)
         body = "\n".join(line for line in rendered.splitlines() if not line.lstrip().startswith("--"))
         return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
 

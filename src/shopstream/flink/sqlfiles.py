@@ -9,6 +9,12 @@ import re
 from pathlib import Path
 from string import Template
 
+class SqlTemplate(Template):
+    """Only ``${name}`` is a placeholder, so JSON paths such as '$.ts' stay as written."""
+
+    pattern = r"\$\{(?P<braced>[_a-z][_a-z0-9]*)\}(?P<escaped>(?!))?(?P<named>(?!))?(?P<invalid>(?!))?"
+
+
 _INSERT = re.compile(r"^\s*insert\s+into\s", re.IGNORECASE)
 
 
@@ -19,7 +25,7 @@ class SqlRenderError(ValueError):
 def render(path: Path, params: dict[str, str]) -> str:
     text = path.read_text()
     try:
-        rendered = Template(text).substitute(params)
+        rendered = SqlTemplate(text).substitute(params)
     except KeyError as exc:
         raise SqlRenderError(f"{path}: no value for placeholder ${{{exc.args[0]}}}") from exc
     lines = [ln for ln in rendered.splitlines() if not ln.lstrip().startswith("--")]
@@ -52,9 +58,11 @@ def apply_sql_dir(t_env, directory: Path, params: dict[str, str], inserts: bool 
 
 
 def _flink_message(exc: Exception) -> str:
-    text = str(exc)
-    for line in text.splitlines():
-        if "Exception:" in line and ("ValidationException" in line or "SqlParserException" in line
-                                     or "TableException" in line):
-            return line.strip()
-    return text.splitlines()[0] if text else repr(exc)
+    """The planner's own words from a Py4J error: the first line naming a validation or parse problem."""
+    lines = str(exc).splitlines()
+    for marker in ("CalciteContextException", "ValidationException", "SqlParserException", "TableException",
+                   "Exception:"):
+        for line in lines:
+            if marker in line and not line.lstrip().startswith("at "):
+                return line.strip().lstrip(": ")
+    return lines[0] if lines else repr(exc)

@@ -10,7 +10,7 @@ import redis
 
 from shopstream.loader.redis_writes import VersionedHashWriter
 from shopstream.profiles import derive
-from shopstream.profiles.layout import (AFFINITY_PREFIX, CONTEXT_FIELDS, WINDOW_METRICS, affinity_scores_key,
+from shopstream.profiles.layout import (AFFINITY_PREFIX, WINDOW_METRICS, affinity_scores_key,
                                         clickhouse_columns, profile_key, window_as_of_field, window_field)
 from shopstream.serving.profiles import decode_profile
 from shopstream.settings import Settings
@@ -20,6 +20,7 @@ _LIFETIME_COLUMNS = {  # job column -> profile field
     "orders": "orders_total", "spend_minor": "spend_minor_total", "priced_views": "priced_views",
     "viewed_price_minor": "viewed_price_minor", "first_seen_ms": "first_seen_ms",
     "last_seen_ms": "last_seen_ms", "last_order_ms": "last_order_ms",
+    "device": "device", "country": "country", "last_event_ms": "last_event_ms",
 }
 
 
@@ -37,7 +38,7 @@ class ProfileApplier:
 
     def topics_handled(self) -> list[str]:
         t = self.topics
-        return [t.profile_windows, t.profile_lifetime, t.profile_context, t.profile_affinity]
+        return [t.profile_windows, t.profile_lifetime, t.profile_affinity]
 
     def apply(self, records: list[tuple[str, bytes | None, bytes | None]]) -> int:
         """Apply (topic, key, value) records in order; returns the number of profiles exported."""
@@ -55,12 +56,9 @@ class ProfileApplier:
                 history.append(_history_row(row))
             elif topic == self.topics.profile_lifetime:
                 fields = {_LIFETIME_COLUMNS[c]: v for c, v in row.items() if c in _LIFETIME_COLUMNS}
-                self.writer.queue(pipe, profile_key(user), "_v_lifetime", row["events"], self.ttl, fields)
-            elif topic == self.topics.profile_context:
-                fields = {f: row[f] for f in CONTEXT_FIELDS}
-                self.writer.queue(pipe, profile_key(user), "_v_context", row["last_event_ms"], self.ttl, fields)
+                self.writer.queue(pipe, profile_key(user), "as_of_ms_lifetime", row["as_of_ms"], self.ttl, fields)
             elif topic == self.topics.profile_affinity:
-                self.writer.queue(pipe, affinity_scores_key(user), f"_v.{row['category']}", row["signals"],
+                self.writer.queue(pipe, affinity_scores_key(user), f"_v.{row['category']}", row["as_of_ms"],
                                   self.ttl, {row["category"]: repr(float(row["score"]))})
         pipe.execute()
         if history:

@@ -9,7 +9,7 @@ WINDOWS = ("1h", "24h", "7d", "30d")
 WINDOW_METRICS = ("events", "views", "clicks", "carts", "engagements", "orders", "spend_minor")
 LIFETIME_FIELDS = ("events_total", "views_total", "clicks_total", "carts_total", "orders_total",
                    "spend_minor_total", "priced_views", "viewed_price_minor", "first_seen_ms",
-                   "last_seen_ms", "last_order_ms")
+                   "last_seen_ms", "last_order_ms", "as_of_ms_lifetime")
 CONTEXT_FIELDS = ("device", "country", "last_event_ms")
 DERIVED_FIELDS = ("avg_viewed_price_minor", "price_band", "segment", "tags", "top_categories")
 STAMP_FIELDS = ("_as_of_ms", "_job_version", "_watermark_ms", "_loaded_at_ms")
