@@ -107,7 +107,8 @@ def rest_url(settings: Settings) -> str:
 
 
 def python_worker_path(python_executable: str | None = None) -> str:
-    """``python.pythonpath`` for the workers: the interpreter's site-packages and the project's import root.
+    """``python.pythonpath`` of the workers: the interpreter's site-packages, shopstream's import root and
+    the repository root.
 
     Needed in ``thread`` mode: the TaskManager embeds the *base* interpreter (pemja), which neither sees a
     venv's site-packages nor runs the ``.pth`` import hook of an editable install.
@@ -119,8 +120,8 @@ def python_worker_path(python_executable: str | None = None) -> str:
                           timeout=60)
     if done.returncode != 0:
         raise ClusterError(f"cannot run the Python worker interpreter {python_executable}: {done.stderr.strip()}")
-    paths = list(dict.fromkeys(json.loads(done.stdout)))
-    return os.pathsep.join(paths)
+    # The repository root holds the job files' own top-level packages (jobs/, udfs/, models/).
+    return os.pathsep.join(dict.fromkeys([*json.loads(done.stdout), str(REPO_ROOT)]))
 
 
 def config_params(settings: Settings, python_executable: str | None = None) -> dict[str, str]:
@@ -193,10 +194,18 @@ def prepare_flink_home(settings: Settings) -> Path:
                  "log4j-session.properties", "logback.xml", "logback-console.xml"):
         if (src / "conf" / name).exists():
             _link(src / "conf" / name, conf / name)
-    (conf / "config.yaml").write_text(render_config(settings))
-    for d in (log_dir(settings), pid_dir(settings), settings.path(settings.flink.checkpoint_dir)):
-        d.mkdir(parents=True, exist_ok=True)
+    write_config(settings, conf / "config.yaml")
+    pid_dir(settings).mkdir(parents=True, exist_ok=True)
     return home
+
+
+def write_config(settings: Settings, output: Path, python_executable: str | None = None) -> Path:
+    """Render the configuration into ``output`` and create the folders it names (logs, checkpoints)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_config(settings, python_executable=python_executable))
+    for d in (log_dir(settings), settings.path(settings.flink.checkpoint_dir), state_dir(settings) / "savepoints"):
+        d.mkdir(parents=True, exist_ok=True)
+    return output
 
 
 def flink_env(settings: Settings) -> dict[str, str]:
@@ -369,9 +378,11 @@ def submit_python_job(settings: Settings, job_file: Path, args: Sequence[str] = 
         raise ClusterError(f"no Flink cluster answers at {rest_url(settings)}; start it first (start_cluster)")
     prepare_flink_home(settings)
     cmd = flink_run_command(settings, job_file, args, detached, py_files, from_savepoint)
+    env = flink_env(settings)
+    # The job's client process imports the job file's siblings and the repository's top-level packages.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     try:
-        done = subprocess.run(cmd, env=flink_env(settings), capture_output=True, text=True, timeout=timeout_s,
-                              cwd=REPO_ROOT)
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s, cwd=REPO_ROOT)
     except subprocess.TimeoutExpired as exc:
         raise ClusterError(f"`flink run` of {job_file} did not return within {timeout_s:.0f} s") from exc
     output = done.stdout + done.stderr
@@ -455,14 +466,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings()
     try:
         if ns.command == "render-conf":
-            ns.output.parent.mkdir(parents=True, exist_ok=True)
-            ns.output.write_text(render_config(settings, python_executable=ns.python))
+            write_config(settings, ns.output, python_executable=ns.python)
         elif ns.command == "start":
             print(f"flink: {start_cluster(settings)} at {rest_url(settings)}")
         elif ns.command == "stop":
             print(f"flink: {stop_cluster(settings)}")
-        elif ns.command == "status":
-            print(cluster_status(settings))
+        elif ns.command == "status":  # exit status 1 when down: usable as a container health check
+            status = cluster_status(settings)
+            print(status)
+            return 0 if status.running else 1
         elif ns.command == "jobs":
             for job in list_jobs(settings):
                 print(f"{job.job_id}  {job.state:<10} {job.name}")
