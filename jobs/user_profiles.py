@@ -8,7 +8,7 @@ from __future__ import annotations
 from shopstream.flink.environment import RunOptions
 from shopstream.flink.params import sink_params, source_params
 from shopstream.flink.sqlfiles import apply_sql_dir
-from shopstream.fx import sql_factor_case
+from shopstream.contract.flink_sql import reporting_amount_expression
 from shopstream.settings import REPO_ROOT, Settings
 
 JOB = "user_profiles"
@@ -22,7 +22,10 @@ def sql_params(settings: Settings, options: RunOptions) -> dict[str, str]:
     p = settings.profiles
     params = {
         "watermark_delay": f"interval '{p.watermark_delay_ms / 1000:.3f}' second",
-        "fx_factor_by_currency": sql_factor_case("currency", p.reporting_currency),
+        "line_amount_reporting": reporting_amount_expression(
+            "cast(json_value(line, '$.unit_price_minor') as bigint) * cast(json_value(line, '$.qty') as bigint)",
+            "o.currency", p.reporting_currency),
+        "viewed_price_reporting": reporting_amount_expression("price_minor", "currency", p.reporting_currency),
         "affinity_epoch_ms": str(p.affinity_epoch_ms),
         "affinity_half_life_ms": f"{p.affinity_half_life_h * 3_600_000:.1f}",
     }

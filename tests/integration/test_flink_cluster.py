@@ -105,3 +105,16 @@ def test_stop_leaves_nothing_running(settings, running_cluster):
     assert cluster.stop_cluster(settings) == "stopped"
     assert not cluster.cluster_status(settings).running
     assert cluster.stop_cluster(settings) == "not running"
+
+
+def test_a_taken_port_is_reported_before_anything_starts(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        monkeypatch.setenv("SHOPSTREAM_FLINK__REST_PORT", str(squatter.getsockname()[1]))
+        monkeypatch.setenv("SHOPSTREAM_STACK__STATE_DIR", str(tmp_path))
+        with pytest.raises(cluster.ClusterError, match="is taken by another process"):
+            cluster.start_cluster(load_settings())
+    assert not (tmp_path / "flink-home").exists()

@@ -181,8 +181,12 @@ def test_flink_services_are_built_from_the_dockerfile_and_mount_flink_conf(servi
         svc = services[name]
         assert (REPO_ROOT / svc["build"]["context"] / svc["build"]["dockerfile"]).resolve() == DOCKERFILE
         assert "./flink-conf:/opt/shopstream/flink-conf:ro" in svc["volumes"]
-        props = dict(line.split(": ", 1) for line in env_of(svc)["FLINK_PROPERTIES"].splitlines() if line)
+        env = env_of(svc)
+        props = dict(line.split(": ", 1) for line in env["FLINK_PROPERTIES"].splitlines() if line)
         assert props, "FLINK_PROPERTIES overrides the rendered config inside docker"
+        # The image's entrypoint sets jobmanager.rpc.address to this, or to the container's own hostname.
+        jm_address = props.get("jobmanager.rpc.address", env.get("JOB_MANAGER_RPC_ADDRESS"))
+        assert jm_address == services["jobmanager"]["hostname"] == load_settings(env=settings_env(svc)).flink.rest_address
     assert services["jobmanager"]["command"] == ["jobmanager"]
     assert services["taskmanager"]["command"] == ["taskmanager"]
 

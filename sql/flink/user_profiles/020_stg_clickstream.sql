@@ -9,5 +9,6 @@ select
     kafka_partition,
     kafka_offset,
     kafka_ts,
+    ${kafka_ts_ms} as kafka_ts_ms,
     rt
 from src_clickstream

@@ -7,10 +7,7 @@ select
     o.user_id,
     json_value(line, '$.category') as category,
     cast(json_value(line, '$.qty') as bigint) as qty,
-    case o.event_type when 'order_placed' then 1 else -1 end
-        * cast(round(cast(json_value(line, '$.unit_price_minor') as bigint)
-                     * cast(json_value(line, '$.qty') as bigint)
-                     * ${fx_factor_by_currency}, 0) as bigint) as spend_minor,
+    case o.event_type when 'order_placed' then 1 else -1 end * ${line_amount_reporting} as spend_minor,
     o.ts,
     o.rt
 from order_events as o

@@ -14,7 +14,7 @@ select
     cast(0 as bigint) as spend_minor,
     case when event_type = 'product_view' then 1 else 0 end as priced_views,
     case when event_type = 'product_view'
-         then cast(round(price_minor * ${fx_factor_by_currency}, 0) as bigint)
+         then ${viewed_price_reporting}
          else cast(0 as bigint) end as viewed_price_minor,
     -- ts|device|country: the greatest is the latest event (ties broken by the text, deterministically)
     concat(cast(ts as string), '|', coalesce(device, ''), '|', coalesce(country, '')) as context

@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("apache_beam", "pyflink", "py4j", "clickhouse_connect"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
         return commands.dispatch(args, settings) or 0

@@ -4,22 +4,31 @@
 ``lib/``, ``opt/``, ``plugins/``, ``conf/``), but running it as a standalone cluster took this:
 
 * **A FLINK_HOME of our own** (``<state_dir>/flink-home``): ``bin``, ``opt`` and ``plugins`` are links into
-  pyflink; ``lib/`` is a folder of links to pyflink's ``lib/*`` **plus** ``opt/flink-python-*.jar`` (without
-  it a TaskManager cannot run Python UDFs: ``PythonFunctionRunner`` classes are missing) **plus** the Kafka
-  connector jars from ``settings.stack.jars_dir``; ``conf/config.yaml`` is rendered from the template
-  ``flink-conf/config.yaml`` and the log4j files are linked from pyflink's ``conf/``.
+  pyflink; ``lib/`` is a folder of links to pyflink's ``lib/*`` plus ``opt/flink-python-*.jar`` plus the
+  Kafka connector jars from ``settings.stack.jars_dir``; ``conf/config.yaml`` is rendered from the template
+  ``flink-conf/config.yaml`` and the log4j files are linked from pyflink's ``conf/``. (``flink run -py``
+  ships flink-python with each job, so Python jobs also ran without it in ``lib/``; it is there so that the
+  Python runtime loads once per TaskManager, for jobs submitted any other way too, as in the docker image.)
+* **FLINK_OPT_DIR resolved**: the client looks for flink-python with ``Files.walkFileTree``, which does not
+  enter a linked folder ("Found 0 flink-python jar").
 * **FLINK_HOME exported with ``_FLINK_HOME_DETERMINED=1``**: ``bin/config.sh`` otherwise derives FLINK_HOME
   from ``pwd -P`` of ``bin/``, i.e. from the resolved link, and would use pyflink's own ``lib/`` and ``conf/``.
 * **No ``start-cluster.sh``**: it ssh-es to every host in ``conf/masters``/``workers`` that is not literally
-  ``localhost``; ``bin/jobmanager.sh start`` and ``bin/taskmanager.sh start`` are called directly.
+  ``localhost``; ``bin/jobmanager.sh start`` and ``bin/taskmanager.sh start`` are called directly, and
+  stopping signals the pids of their pid files.
 * **Ports and pid files per stack**: the REST port comes from settings, the JobManager RPC port is the REST
   port + 1 (settings have no field for it), the TaskManager RPC/data ports and the blob port are 0 (any free
   port), and ``env.pid.dir``/``env.log.dir`` live under ``state_dir``, so that a test cluster on other ports
   and state dir never touches a developer's cluster.
 * **Python**: the workers and the job's client process both run the interpreter that renders the
   configuration (``sys.executable``: the project's venv, which has pyflink and ``shopstream`` installed),
-  set as ``python.executable``/``python.client.executable`` and passed again as ``-pyexec``/``-pyclientexec``.
-  pyflink's ``opt/`` has no ``python/pyflink.zip``; the installed pyflink is used instead.
+  set as ``python.executable``/``python.client.executable`` and passed again as ``--pyExecutable``/
+  ``--pyClientExecutable``. In ``thread`` mode the TaskManager embeds the *base* interpreter (pemja), which
+  sees neither the venv's site-packages nor the editable install's import hook ("No module named
+  'pemja'"): ``python.pythonpath`` lists the venv's site-packages, shopstream's import root and the
+  repository root.
+* **Jobs submitted with ``flink run --detached``** must not ``.wait()`` on their TableResult: the client
+  returns once the job is accepted, and the JobID is parsed from its output.
 """
 from __future__ import annotations
 
@@ -29,6 +38,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -256,19 +266,12 @@ def cluster_status(settings: Settings) -> ClusterStatus:
 
 
 def _pids(settings: Settings, daemon: str) -> list[int]:
-    path = pid_dir(settings) / f"flink-{IDENT}-{daemon}.pid"
-    alive = []
+    """The live processes of ``daemon`` listed in its pid file (written by bin/flink-daemon.sh)."""
     try:
-        lines = path.read_text().split()
+        lines = (pid_dir(settings) / f"flink-{IDENT}-{daemon}.pid").read_text().split()
     except FileNotFoundError:
         return []
-    for line in lines:
-        try:
-            os.kill(int(line), 0)
-            alive.append(int(line))
-        except (ValueError, OSError):
-            continue
-    return alive
+    return [int(line) for line in lines if line.isdigit() and _alive(int(line))]
 
 
 def _logs(settings: Settings, daemon: str) -> list[Path]:
@@ -292,61 +295,81 @@ def _port_open(host: str, port: int) -> bool:
         return False
 
 
+JOBMANAGER, TASKMANAGER = "standalonesession", "taskexecutor"  # daemon names in pid and log files
+
+
 def start_cluster(settings: Settings, timeout_s: float = 90) -> str:
     """Start a JobManager and one TaskManager unless they are up; returns 'started' or 'already running'."""
     status = cluster_status(settings)
     if status.running and status.slots_total > 0:
         return "already running"
     f = settings.flink
-    if not status.running and not _pids(settings, "standalonesession"):
+    start_jobmanager = not status.running and not _pids(settings, JOBMANAGER)
+    if start_jobmanager:
         for port in (f.rest_port, jobmanager_rpc_port(settings)):
             if _port_open(f.rest_address, port):
                 raise ClusterError(
                     f"Flink: port {f.rest_address}:{port} is taken by another process. Stop it, or choose "
                     "another SHOPSTREAM_FLINK__REST_PORT (the JobManager also uses REST port + 1).")
     prepare_flink_home(settings)
-    if not status.running and not _pids(settings, "standalonesession"):
-        _start_daemon(settings, "jobmanager.sh", "standalonesession")
-    _wait(settings, lambda s: s.running, "standalonesession", "the JobManager REST endpoint", timeout_s)
-    if not _pids(settings, "taskexecutor"):
-        _start_daemon(settings, "taskmanager.sh", "taskexecutor")
-    _wait(settings, lambda s: s.slots_total > 0, "taskexecutor", "a TaskManager to offer its slots", timeout_s)
+    # Both at once: the TaskManager retries its registration until the JobManager is up.
+    if start_jobmanager:
+        _start_daemon(settings, "jobmanager.sh")
+    if not _pids(settings, TASKMANAGER):
+        _start_daemon(settings, "taskmanager.sh")
+    deadline = time.monotonic() + timeout_s
+    while not cluster_status(settings).slots_total:
+        for daemon in (JOBMANAGER, TASKMANAGER):
+            if not _pids(settings, daemon):
+                raise ClusterError(f"Flink {daemon} exited while starting. Logs in {log_dir(settings)}:\n"
+                                   f"{_tail(_logs(settings, daemon))}")
+        if time.monotonic() > deadline:
+            raise ClusterError(f"Flink: no TaskManager slots at {rest_url(settings)} after {timeout_s:.0f} s. "
+                               f"Logs in {log_dir(settings)}:\n"
+                               f"{_tail(_logs(settings, JOBMANAGER) + _logs(settings, TASKMANAGER))}")
+        time.sleep(0.5)
     return "started"
 
 
-def _start_daemon(settings: Settings, script: str, daemon: str) -> None:
+def _start_daemon(settings: Settings, script: str) -> None:
     done = _script(settings, [script, "start"])
     if done.returncode != 0:
         raise ClusterError(f"Flink {script} start failed (exit {done.returncode}): "
                            f"{(done.stdout + done.stderr).strip()}\nLogs in {log_dir(settings)}")
 
 
-def _wait(settings: Settings, ready, daemon: str, what: str, timeout_s: float) -> None:
+def stop_cluster(settings: Settings, timeout_s: float = 20) -> str:
+    """Stop this stack's TaskManager and JobManager; returns 'stopped' or 'not running'.
+
+    Both get SIGTERM at once (what ``bin/*.sh stop`` sends, without two JVM starts to read the config),
+    and SIGKILL if they are still alive after ``timeout_s``.
+    """
+    pids = _pids(settings, TASKMANAGER) + _pids(settings, JOBMANAGER)
+    for pid in pids:
+        _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if ready(cluster_status(settings)):
-            return
-        if not _pids(settings, daemon):
-            raise ClusterError(f"Flink {daemon} exited while waiting for {what}. "
-                               f"Logs in {log_dir(settings)}:\n{_tail(_logs(settings, daemon))}")
-        time.sleep(0.5)
-    raise ClusterError(f"Flink: gave up waiting for {what} at {rest_url(settings)} after {timeout_s:.0f} s. "
-                       f"Logs in {log_dir(settings)}:\n{_tail(_logs(settings, daemon))}")
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in filter(_alive, pids):
+        _signal(pid, signal.SIGKILL)
+    for daemon in (TASKMANAGER, JOBMANAGER):
+        (pid_dir(settings) / f"flink-{IDENT}-{daemon}.pid").unlink(missing_ok=True)
+    return "stopped" if pids else "not running"
 
 
-def stop_cluster(settings: Settings) -> str:
-    """Stop this stack's TaskManager and JobManager; returns 'stopped' or 'not running'."""
-    if not (_pids(settings, "taskexecutor") or _pids(settings, "standalonesession")):
-        return "not running"
-    if not (flink_home(settings) / "bin").exists():
-        prepare_flink_home(settings)
-    for script, daemon in (("taskmanager.sh", "taskexecutor"), ("jobmanager.sh", "standalonesession")):
-        if _pids(settings, daemon):
-            _script(settings, [script, "stop-all"])
-        if _pids(settings, daemon):
-            raise ClusterError(f"Flink {daemon} is still running after {script} stop-all; "
-                               f"pids in {pid_dir(settings)}")
-    return "stopped"
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 # --- Jobs ----------------------------------------------------------------------------------------------

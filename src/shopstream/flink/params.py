@@ -9,11 +9,14 @@ from shopstream.settings import Settings
 MAX_FUTURE_MS = 86_400_000
 
 
+KAFKA_TS_MS = "(unix_timestamp(cast(kafka_ts as string)) * 1000 + extract(millisecond from kafka_ts))"
+
+
 def event_time_sql(payload: str = "payload", kafka_ts: str = "kafka_ts") -> str:
     """Event time from the payload's ``ts`` when plausible, else the Kafka timestamp (never null)."""
     ts = f"try_cast(json_value({payload}, '$.ts') as bigint)"
     return (f"case when {ts} is not null and {ts} > 0 "
-            f"and to_timestamp_ltz({ts}, 3) <= {kafka_ts} + interval '1' day "
+            f"and {ts} <= {KAFKA_TS_MS} + {MAX_FUTURE_MS} "
             f"then to_timestamp_ltz({ts}, 3) else {kafka_ts} end")
 
 
@@ -22,12 +25,15 @@ def source_params(settings: Settings, options: RunOptions, event: str) -> dict[s
     schema = load_contract()[event]
     topic = getattr(settings.topics, schema.topic_setting)
     bounded = (options.bounded_offsets or {}).get(topic) if options.bounded_offsets is not None else None
+    columns = flink_sql.extraction_columns(schema, "payload")
     return {
         f"{event}_topic": topic,
         f"{event}_source": kafka_tables.source_options(settings, topic, options.job, bounded),
-        f"{event}_columns": flink_sql.select_columns_sql(schema, "payload"),
-        f"{event}_dq_reason": flink_sql.dq_reason_sql(schema, "payload", "kafka_ts"),
+        f"{event}_columns": ",\n    ".join(f"{c.expression} as `{c.name}`" for c in columns),
+        f"{event}_dq_reason": flink_sql.dq_reason_expression(schema, "payload", KAFKA_TS_MS,
+                                                             max_future_ms=MAX_FUTURE_MS),
         f"{event}_event_time": event_time_sql(),
+        "kafka_ts_ms": KAFKA_TS_MS,
     }
 
 

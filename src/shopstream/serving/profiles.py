@@ -22,6 +22,8 @@ def decode_profile(raw: dict[str, str]) -> dict:
             out[field] = json.loads(value)
         elif field in _TEXT_FIELDS:
             out[field] = value
+        elif value == "":
+            out[field] = None
         else:
             try:
                 out[field] = int(value)
