@@ -27,8 +27,9 @@
   sees neither the venv's site-packages nor the editable install's import hook ("No module named
   'pemja'"): ``python.pythonpath`` lists the venv's site-packages, shopstream's import root and the
   repository root.
-* **Jobs submitted with ``flink run --detached``** must not ``.wait()`` on their TableResult: the client
-  returns once the job is accepted, and the JobID is parsed from its output.
+* **The JobID is parsed from the client's output** ("Job has been submitted with JobID ..."). A job file
+  that calls ``.wait()`` on its TableResult keeps the client (and ``submit_python_job``) waiting until the
+  job ends, even with ``--detached`` (tried: a bounded job returned FINISHED); unbounded jobs must not wait.
 """
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ def main(rows: int, identifier: str) -> None:
     t_env.execute_sql("create table tagged_numbers (n bigint, tag string) "
                       f"with ('connector' = 'print', 'print-identifier' = '{identifier}')")
     t_env.create_temporary_function("tagged", tagged)
-    # No .wait(): submitted with `flink run --detached`, the client returns once the job is accepted.
+    # No .wait(): the client returns once the job is accepted (with .wait() it stays until the job ends).
     t_env.execute_sql("insert into tagged_numbers select n, tagged(n) from numbers")
 
 
