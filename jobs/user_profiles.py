@@ -10,6 +10,7 @@ from shopstream.flink.params import sink_params, source_params
 from shopstream.flink.sqlfiles import apply_sql_dir
 from shopstream.contract.flink_sql import reporting_amount_expression
 from shopstream.settings import REPO_ROOT, Settings
+from udfs import staging
 
 JOB = "user_profiles"
 SQL_DIR = REPO_ROOT / "sql" / "flink" / JOB
@@ -39,6 +40,8 @@ def sql_params(settings: Settings, options: RunOptions) -> dict[str, str]:
 
 def build(t_env, settings: Settings, options: RunOptions):
     """Register the job's tables and views on ``t_env``; returns the StatementSet of its inserts."""
+    for event in INPUT_TOPICS:
+        staging.register(t_env, event)
     return apply_sql_dir(t_env, SQL_DIR, sql_params(settings, options))
 
 

@@ -1,6 +1,7 @@
 """A configured TableEnvironment for a shopstream job: jars, parallelism, checkpoints, state, mini-batch."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,12 +55,21 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
         "table.exec.sink.upsert-materialize": "NONE",
         "table.local-time-zone": "UTC",
         "python.execution-mode": f.python_execution_mode,
+        # thread mode embeds the base interpreter, which must be told where the venv's packages are
+        "python.pythonpath": python_worker_path(sys.executable),
+        "python.executable": sys.executable,
+        "python.client.executable": sys.executable,
         "python.fn-execution.bundle.size": str(f.bundle_size),
         "restart-strategy.type": "none",
     }
     if options.resume_from is not None:
         conf["execution.state-recovery.path"] = options.resume_from.resolve().as_uri()
     return conf
+
+
+def python_worker_path(python_executable: str) -> str:
+    from shopstream.flink.cluster import python_worker_path as worker_path  # cluster imports this module
+    return worker_path(python_executable)
 
 
 def create_table_env(settings: Settings, options: RunOptions):

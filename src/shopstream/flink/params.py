@@ -1,10 +1,11 @@
 """SQL parameters every job shares: Kafka source/sink options and contract-derived staging columns."""
 from __future__ import annotations
 
-from shopstream.contract import flink_sql, load_contract
+from shopstream.contract import load_contract
 from shopstream.flink import kafka_tables
 from shopstream.flink.environment import RunOptions
 from shopstream.settings import Settings
+from shopstream.staging import shape
 
 MAX_FUTURE_MS = 86_400_000
 
@@ -21,17 +22,16 @@ def event_time_sql(payload: str = "payload", kafka_ts: str = "kafka_ts") -> str:
 
 
 def source_params(settings: Settings, options: RunOptions, event: str) -> dict[str, str]:
-    """``{event}_source``, ``{event}_columns``, ``{event}_dq_reason``, ``{event}_event_time``, ``{event}_topic``."""
+    """``{event}_source``, ``{event}_columns``, ``{event}_event_time``, ``{event}_topic``, ``kafka_ts_ms``."""
     schema = load_contract()[event]
     topic = getattr(settings.topics, schema.topic_setting)
     bounded = (options.bounded_offsets or {}).get(topic) if options.bounded_offsets is not None else None
-    columns = flink_sql.extraction_columns(schema, "payload")
     return {
         f"{event}_topic": topic,
         f"{event}_source": kafka_tables.source_options(settings, topic, options.job, bounded),
-        f"{event}_columns": ",\n    ".join(f"{c.expression} as `{c.name}`" for c in columns),
-        f"{event}_dq_reason": flink_sql.dq_reason_expression(schema, "payload", KAFKA_TS_MS,
-                                                             max_future_ms=MAX_FUTURE_MS),
+        f"{event}_columns": ",\n    ".join(f"staged.`{name}`" for name, _ in shape(event).columns
+                                           if name != "dq_reason"),
+        f"{event}_staged_names": ", ".join(f"`{name}`" for name, _ in shape(event).columns),
         f"{event}_event_time": event_time_sql(),
         "kafka_ts_ms": KAFKA_TS_MS,
     }
