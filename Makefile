@@ -13,7 +13,7 @@ demo: install
 	@$(SS) up
 	@$(SS) generate --events $(EVENTS) --bad-share 0.01 --late-share 0.005 --duplicate-share 0.01
 	@$(SS) run user_profiles --bounded
-	@./scripts/demo-guide.sh
+	@$(SS) guide
 
 test: install
 	@$(VENV)/bin/python -m pytest

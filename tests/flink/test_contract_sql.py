@@ -48,18 +48,20 @@ def _query(t_env: Any, schema: EventSchema, rows: list[tuple[int, str | None, in
     from pyflink.table import DataTypes
 
     source = t_env.from_elements(
-        [(i, payload, kafka_ts) for i, payload, kafka_ts, _ in rows],
+        [(i, payload, kafka_ts, not validate(payload, schema, now_ms=kafka_ts)) for i, payload, kafka_ts, _ in rows],
         DataTypes.ROW([DataTypes.FIELD("row_id", DataTypes.INT()),
                        DataTypes.FIELD("payload", DataTypes.STRING()),
-                       DataTypes.FIELD("kafka_ts_ms", DataTypes.BIGINT())]))
+                       DataTypes.FIELD("kafka_ts_ms", DataTypes.BIGINT()),
+                       DataTypes.FIELD("valid_in_python", DataTypes.BOOLEAN())]))
     t_env.create_temporary_view(f"raw_{schema.name}", source)
-    staged = render_select(schema, f"raw_{schema.name}", passthrough=["row_id"])
+    staged = render_select(schema, f"raw_{schema.name}", passthrough=["row_id", "valid_in_python"])
     columns = [c.name for c in extraction_columns(schema)]
     extra = ""
     if schema.name == "orders":
-        extra = (", case when dq_reason is null then "
+        extra = (", case when valid_in_python then "
                  + reporting_amount_expression("order_total_minor", "currency", "USD") + " end as total_usd_minor")
-    guarded = ", ".join(f"case when dq_reason is null then `{c}` end as `{c}`" for c in columns)
+    # typed values of bad rows may hold NULL array elements, which PyFlink cannot collect
+    guarded = ", ".join(f"case when valid_in_python then `{c}` end as `{c}`" for c in columns)
     sql = f"select row_id, dq_reason, {guarded}{extra} from ({staged})"
     with t_env.execute_sql(sql).collect() as results:
         return sorted(list(results), key=lambda r: r[0])

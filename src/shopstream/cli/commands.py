@@ -141,9 +141,38 @@ def cmd_dlq(args, s: Settings) -> int:
     return dlq.list_dead_letters(args, s) if args.dlq_command == "list" else dlq.replay(args, s)
 
 
+def cmd_guide(args, s: Settings) -> int:
+    """Where the results are and how to look at them, with a real user from the last run."""
+    from shopstream.clickhouse.client import connect
+    db = s.clickhouse.database
+    client = connect(s, "analyst")
+    users, dead, late = (client.query(q).result_rows[0][0] for q in (
+        f"select uniqExact(user_id) from {db}.user_profiles",
+        f"select count() from {db}.dead_letters final", f"select count() from {db}.late_events final"))
+    top = client.query(f"select user_id from {db}.user_profiles final order by events_total desc limit 1").result_rows
+    sample = top[0][0] if top else "<user_id>"
+    c, r = s.clickhouse, s.redis
+    say(f"""
+shopstream demo: {users} user profiles, {dead} dead letters, {late} late events.
+
+Serving (Redis {r.host}:{r.port}, read-only user '{r.serving_user}'):
+  .venv/bin/shopstream serving get profile:{sample}
+  redis-cli -p {r.port} --user {r.serving_user} --pass <serving password> HGETALL profile:{sample}
+
+Analytics (ClickHouse HTTP at {c.url}, database {db}, analyst user '{c.analyst_user}'):
+  .venv/bin/shopstream sql "select segment, count() as users, sum(spend_minor_total) / 100 as spend_usd
+                             from user_profiles final group by segment order by users desc"
+  .venv/bin/shopstream dlq list
+  curl -u {c.analyst_user}:<password> '{c.url}/?database={db}' --data-binary 'select * from user_profiles final limit 3 format Vertical'
+
+Stack:  .venv/bin/shopstream status     Stop it: make down     Passwords: config/shopstream.toml
+""")
+    return 0
+
+
 def dispatch(args, settings: Settings) -> int:
     return {
         "up": cmd_up, "down": cmd_down, "status": cmd_status, "migrate": cmd_migrate,
         "generate": cmd_generate, "run": cmd_run, "submit": cmd_submit, "load": cmd_load,
-        "sql": cmd_sql, "serving": cmd_serving, "dlq": cmd_dlq,
+        "sql": cmd_sql, "serving": cmd_serving, "dlq": cmd_dlq, "guide": cmd_guide,
     }[args.command](args, settings)

@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("down", help="stop the local stack")
     sub.add_parser("status", help="show the local services and their addresses")
     sub.add_parser("migrate", help="apply ClickHouse migrations (idempotent)")
+    sub.add_parser("guide", help="print where the results are and how to look at them")
 
     g = sub.add_parser("generate", help="generate realistic events into the broker or files")
     g.add_argument("--events", type=int, default=200_000, help="number of events (default 200000)")

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from shopstream.broker import end_offsets, ensure_topics
-from shopstream.flink.checkpoints import latest_checkpoint, read_run_manifest, write_run_manifest
+from shopstream.flink.checkpoints import (job_checkpoint_dir, latest_checkpoint, read_run_manifest,
+                                          write_run_manifest)
 from shopstream.flink.environment import RunOptions, create_table_env
 from shopstream.settings import REPO_ROOT, Settings, load_settings
 
@@ -53,6 +54,7 @@ def plan_options(settings: Settings, job: ModuleType, *, bounded: bool, resume: 
         bounded_offsets = ({t: {int(p): o for p, o in parts.items()} for t, parts in offsets.items()}
                            if offsets else None)
         return RunOptions(job=name, bounded_offsets=bounded_offsets, resume_from=checkpoint)
+    _discard_old_checkpoints(settings, name)
     bounded_offsets = None
     if bounded:
         bounded_offsets = {t: end_offsets(settings.kafka.bootstrap_servers, t)
@@ -60,6 +62,16 @@ def plan_options(settings: Settings, job: ModuleType, *, bounded: bool, resume: 
     write_run_manifest(settings, name, {"bounded_offsets": bounded_offsets, "started_at_ms": int(time.time() * 1000),
                                         "job_version": settings.job_version})
     return RunOptions(job=name, bounded_offsets=bounded_offsets)
+
+
+def _discard_old_checkpoints(settings: Settings, name: str) -> None:
+    """A fresh run starts over, so checkpoints of earlier runs must never be resumed after it."""
+    import shutil
+    root = job_checkpoint_dir(settings, name)
+    if root.exists():
+        for child in root.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
 
 
 @dataclass
