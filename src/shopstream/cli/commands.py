@@ -5,6 +5,9 @@ import json
 import sys
 import time
 
+from clickhouse_connect.driver.exceptions import ClickHouseError
+from redis.exceptions import RedisError
+
 from shopstream.broker import BrokerError, ensure_topics
 from shopstream.clickhouse.migrations import MigrationError
 from shopstream.flink.environment import FlinkSetupError
@@ -15,7 +18,7 @@ from shopstream.settings import Settings
 from shopstream.stack.process import ServiceError
 
 USER_ERRORS = (ServiceError, BrokerError, MigrationError, JobError, FlinkSetupError, SqlRenderError,
-               ServingError, FileNotFoundError, ValueError)
+               ServingError, ClickHouseError, RedisError, FileNotFoundError, ValueError)
 
 
 def say(msg: str) -> None:
