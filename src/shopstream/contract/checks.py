@@ -57,8 +57,20 @@ def walk(schema: EventSchema) -> Iterator[tuple[Field, Field | None]]:
             yield sub, f
 
 
+_PLANS: dict[int, tuple[EventSchema, tuple[Check, ...]]] = {}
+
+
 def check_plan(schema: EventSchema) -> tuple[Check, ...]:
     """The field checks of ``schema`` in canonical order (JSON-level checks come before these)."""
+    cached = _PLANS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    plan = _build_plan(schema)
+    _PLANS[id(schema)] = (schema, plan)
+    return plan
+
+
+def _build_plan(schema: EventSchema) -> tuple[Check, ...]:
     entries = list(walk(schema))
     plan: list[Check] = []
     plan += [Check(MISSING_FIELD, f, p) for f, p in entries if f.required or f.required_when]
