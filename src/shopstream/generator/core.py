@@ -11,10 +11,10 @@ from shopstream.generator.fraud import fraud_ring, rapid_fire
 from shopstream.generator.model import GeneratedRecord, GenerationParams
 from shopstream.generator.orders import store_order
 from shopstream.generator.sessions import run_session
-from shopstream.generator.world import ORDERS, World
+from shopstream.generator.world import World
 
 # measured on the default mix: share of valid events that are order_placed
-ORDER_PLACED_SHARE = 0.012
+ORDER_PLACED_SHARE = 0.019
 STORE_ORDER_SHARE = 0.03
 ORDERS_PER_RING, ORDERS_PER_RAPID_FIRE = 11.5, 7.5
 
@@ -32,7 +32,7 @@ def generate(params: GenerationParams) -> Iterator[GeneratedRecord]:
     for _ in range(math.ceil(expected_orders * STORE_ORDER_SHARE)):
         store_order(world)
     fraud_orders = expected_orders * params.fraud_share
-    for episode in range(math.ceil(fraud_orders / (ORDERS_PER_RING + ORDERS_PER_RAPID_FIRE))):
+    for _ in range(math.ceil(fraud_orders / (ORDERS_PER_RING + ORDERS_PER_RAPID_FIRE))):
         fraud_ring(world)
         rapid_fire(world)
     while len(world.events) < target_valid:
@@ -40,7 +40,3 @@ def generate(params: GenerationParams) -> Iterator[GeneratedRecord]:
     events = world.events[:target_valid] if len(world.events) > target_valid else world.events
     return deliver(params, events, schemas, n_bad, n_duplicates)
 
-
-def count_orders(records: list[GeneratedRecord]) -> int:
-    """Number of order records (any kind) — a convenience for reports."""
-    return sum(1 for r in records if r.topic_setting == ORDERS)

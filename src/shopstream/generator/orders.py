@@ -34,7 +34,7 @@ def place_order(world: World, user: User, ts: int, products: Sequence[Product], 
         cancelled = [] if rng.random() < 0.7 else rng.sample(lines, rng.randint(1, len(lines)))
         world.emit(ORDERS, cancel_ts, _order_event(world, "order_cancelled", cancel_ts, base, cancelled))
     elif u < CANCEL_SHARE + RETURN_SHARE:
-        return_ts = ts + rng.randrange(DAY_MS, 10 * DAY_MS)
+        return_ts = ts + rng.randrange(DAY_MS // 2, 5 * DAY_MS)
         returned = [{**line, "qty": rng.randint(1, line["qty"])}
                     for line in rng.sample(lines, rng.randint(1, len(lines)))]
         world.emit(ORDERS, return_ts, _order_event(world, "order_returned", return_ts, base, returned))

@@ -210,7 +210,10 @@ def write_reference_yaml(ref: ReferenceData, directory: str | Path) -> list[Path
         header = (f"# {_DESCRIPTIONS[name]} Generated, do not edit: regenerate with\n"
                   f"#   python -c 'from shopstream.generator.reference import *; "
                   f"write_reference_yaml(build_reference({ref.seed}, {len(ref.products)}), \"schemas/reference\")'\n")
-        path.write_text(header + yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=140,
-                                                allow_unicode=True), encoding="utf-8")
+        head = {k: v for k, v in doc.items() if k != "items"}
+        body = yaml.safe_dump({"items": doc["items"]}, sort_keys=False, default_flow_style=None, width=140,
+                              allow_unicode=True)
+        path.write_text(header + yaml.safe_dump(head, sort_keys=False, default_flow_style=False, width=140,
+                                                allow_unicode=True) + body, encoding="utf-8")
         paths.append(path)
     return paths
