@@ -139,6 +139,17 @@ def dq_reason_expression(schema: EventSchema, payload: str = "payload", kafka_ts
     return "\n".join(lines)
 
 
+def fast_path_expression(schema: EventSchema, payload: str = "payload", *,
+                         currencies: Iterable[str] | None = None) -> str:
+    """A condition true only for messages that pass every check but far_future_ts.
+
+    Every message the generator calls valid satisfies it (messages with optional extras, nulls or
+    unknown keys do not, and take the full checks); ``dq_reason`` uses it to skip the full checks.
+    """
+    codes = sorted(currencies if currencies is not None else currency_codes())
+    return _Renderer(schema, _Json(payload), "null", DEFAULT_MAX_FUTURE_MS, codes).fast_path()
+
+
 def render_select(schema: EventSchema, source: str, *, payload: str = "payload",
                   kafka_ts: str = "kafka_ts_ms", passthrough: Sequence[str] = (),
                   max_future_ms: int = DEFAULT_MAX_FUTURE_MS, currencies: Iterable[str] | None = None) -> str:
