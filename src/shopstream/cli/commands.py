@@ -58,9 +58,9 @@ def cmd_migrate(args, s: Settings) -> int:
 
 
 def cmd_generate(args, s: Settings) -> int:
-    from shopstream.generator import GeneratorConfig, generate, produce_to_kafka, write_to_files
+    from shopstream.generator import GenerationParams, generate, produce_to_kafka, write_to_files
     g = s.generator
-    config = GeneratorConfig(seed=args.seed if args.seed is not None else g.seed,
+    config = GenerationParams(seed=args.seed if args.seed is not None else g.seed,
                              users=args.users or g.users, products=g.products, start_ms=g.start_ms,
                              days=args.days or g.days, events=args.events, bad_share=args.bad_share,
                              late_share=args.late_share, duplicate_share=args.duplicate_share)
