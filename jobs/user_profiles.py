@@ -38,10 +38,14 @@ def sql_params(settings: Settings, options: RunOptions) -> dict[str, str]:
     return params
 
 
-def build(t_env, settings: Settings, options: RunOptions):
-    """Register the job's tables and views on ``t_env``; returns the StatementSet of its inserts."""
+def register_functions(t_env) -> None:
     for event in INPUT_TOPICS:
         staging.register(t_env, event)
+
+
+def build(t_env, settings: Settings, options: RunOptions):
+    """Register the job's tables and views on ``t_env``; returns the StatementSet of its inserts."""
+    register_functions(t_env)
     return apply_sql_dir(t_env, SQL_DIR, sql_params(settings, options))
 
 

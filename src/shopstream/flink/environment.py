@@ -19,9 +19,14 @@ class RunOptions:
     """How one run of a job is executed (not what it computes)."""
 
     job: str
-    bounded_offsets: dict[str, dict[int, int]] | None = None  # topic -> partition -> end offset
+    bounded_offsets: dict[str, dict[int, int]] | None = None  # topic -> partition -> offset where a bounded run stops
     resume_from: Path | None = None
     parallelism: int | None = None
+    run_id: str = "0"  # names the source consumer group, so each fresh run tracks its own progress
+
+    @property
+    def source_group(self) -> str:
+        return f"shopstream-{self.job}-{self.run_id}"
 
 
 def connector_jars(settings: Settings) -> list[Path]:

@@ -8,13 +8,13 @@ def _with(options: dict[str, str]) -> str:
     return ",\n    ".join(f"'{k}' = '{v}'" for k, v in options.items())
 
 
-def source_options(settings: Settings, topic: str, job: str,
+def source_options(settings: Settings, topic: str, group: str,
                    bounded_offsets: dict[int, int] | None = None) -> str:
     opts = {
         "connector": "kafka",
         "topic": topic,
         "properties.bootstrap.servers": settings.kafka.bootstrap_servers,
-        "properties.group.id": f"shopstream-{job}",
+        "properties.group.id": group,
         "properties.session.timeout.ms": str(settings.kafka.consumer_session_timeout_ms),
         "scan.startup.mode": "earliest-offset",
         "format": "raw",

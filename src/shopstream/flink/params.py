@@ -25,10 +25,9 @@ def source_params(settings: Settings, options: RunOptions, event: str) -> dict[s
     """``{event}_source``, ``{event}_columns``, ``{event}_event_time``, ``{event}_topic``, ``kafka_ts_ms``."""
     schema = load_contract()[event]
     topic = getattr(settings.topics, schema.topic_setting)
-    bounded = (options.bounded_offsets or {}).get(topic) if options.bounded_offsets is not None else None
     return {
         f"{event}_topic": topic,
-        f"{event}_source": kafka_tables.source_options(settings, topic, options.job, bounded),
+        f"{event}_source": kafka_tables.source_options(settings, topic, options.source_group),
         f"{event}_columns": ",\n    ".join(f"staged.`{name}`" for name, _ in shape(event).columns
                                            if name != "dq_reason"),
         f"{event}_staged_names": ", ".join(f"`{name}`" for name, _ in shape(event).columns),

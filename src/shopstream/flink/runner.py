@@ -53,15 +53,17 @@ def plan_options(settings: Settings, job: ModuleType, *, bounded: bool, resume: 
         offsets = manifest.get("bounded_offsets")
         bounded_offsets = ({t: {int(p): o for p, o in parts.items()} for t, parts in offsets.items()}
                            if offsets else None)
-        return RunOptions(job=name, bounded_offsets=bounded_offsets, resume_from=checkpoint)
+        return RunOptions(job=name, bounded_offsets=bounded_offsets, resume_from=checkpoint,
+                          run_id=str(manifest["run_id"]))
     _discard_old_checkpoints(settings, name)
     bounded_offsets = None
     if bounded:
         bounded_offsets = {t: end_offsets(settings.kafka.bootstrap_servers, t)
                            for t in _topic_names(settings, job.INPUT_TOPICS)}
-    write_run_manifest(settings, name, {"bounded_offsets": bounded_offsets, "started_at_ms": int(time.time() * 1000),
+    run_id = str(int(time.time() * 1000))
+    write_run_manifest(settings, name, {"bounded_offsets": bounded_offsets, "run_id": run_id,
                                         "job_version": settings.job_version})
-    return RunOptions(job=name, bounded_offsets=bounded_offsets)
+    return RunOptions(job=name, bounded_offsets=bounded_offsets, run_id=run_id)
 
 
 def _discard_old_checkpoints(settings: Settings, name: str) -> None:
@@ -109,7 +111,8 @@ def run_local(settings: Settings, name: str, *, bounded: bool = False, resume: b
         loader_thread.start()
     result = statements.execute()
     try:
-        if bounded or (resume and options.bounded_offsets is not None):
+        if options.bounded_offsets is not None:
+            _drain_when_consumed(settings, options, result.get_job_client(), stop)
             result.wait()
             outputs_done["ends"] = {t: end_offsets(settings.kafka.bootstrap_servers, t)
                                     for t in _topic_names(settings, job.OUTPUT_TOPICS)}
@@ -127,6 +130,34 @@ def run_local(settings: Settings, name: str, *, bounded: bool = False, resume: b
     return RunSummary(name, options.bounded_offsets is not None,
                       str(options.resume_from) if options.resume_from else None, loaded["n"],
                       time.monotonic() - started)
+
+
+def _drain_when_consumed(settings: Settings, options: RunOptions, job_client, stop: threading.Event) -> None:
+    """Stop the job with a drain (MAX watermark: every window fires) once its sources have committed
+    the end offsets at a completed checkpoint.
+
+    Bounded runs read unbounded sources and stop this way, rather than with the Kafka source's own
+    bounded mode, because a bounded Kafka source restored from a checkpoint never reports its end.
+    """
+    from confluent_kafka import Consumer, TopicPartition
+
+    ends = options.bounded_offsets or {}
+    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers, "group.id": options.source_group,
+                         "enable.auto.commit": False})
+    tps = [TopicPartition(t, p) for t, parts in ends.items() for p in parts]
+    try:
+        while not stop.is_set():
+            committed = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in consumer.committed(tps, timeout=10)}
+            if all(committed[(t, p)] >= o for t, parts in ends.items() for p, o in parts.items()):
+                break
+            time.sleep(1.0)
+    finally:
+        consumer.close()
+    savepoints = job_checkpoint_dir(settings, options.job) / "savepoints"
+    from pyflink.java_gateway import get_gateway
+    # PyFlink's JobClient.stop_with_savepoint predates the format argument of the Java method.
+    canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+    job_client._j_job_client.stopWithSavepoint(True, savepoints.resolve().as_uri(), canonical).get()
 
 
 def run_job_loader(settings: Settings, job: ModuleType, *, stop=None, until=None, progress=None) -> int:

@@ -1,0 +1,108 @@
+"""The profile job's SQL transformation on in-memory rows (no broker): a local Flink environment,
+parallelism 1, the job's own SQL files from staging to the profile views, compared with the batch
+computation of tests/e2e/reference.py."""
+from __future__ import annotations
+
+import pytest
+
+from shopstream.generator import GenerationParams, generate
+from shopstream.settings import REPO_ROOT, load_settings
+from tests.e2e.reference import KafkaRecord, compute
+
+pytestmark = pytest.mark.flink
+
+SQL_DIR = REPO_ROOT / "sql" / "flink" / "user_profiles"
+TRANSFORMATION = [p for p in sorted(SQL_DIR.glob("*.sql")) if "020" <= p.name[:3] < "080"]
+
+
+def in_memory_records():
+    params = GenerationParams(seed=7, users=25, products=60, start_ms=1_790_000_000_000, days=1.0, events=1500,
+                              bad_share=0.05, late_share=0.03, duplicate_share=0.03)
+    topics = {"clickstream": [], "orders": []}
+    for rec in generate(params):
+        if rec.topic_setting in topics:
+            topics[rec.topic_setting].append(rec)
+    return {t: [KafkaRecord(t, 0, i, r.ts_ms, r.value) for i, r in enumerate(recs)] for t, recs in topics.items()}
+
+
+@pytest.fixture(scope="module")
+def flink_results():
+    from pyflink.common import Types
+    from pyflink.datastream import StreamExecutionEnvironment
+    from pyflink.table import DataTypes, Schema, StreamTableEnvironment
+
+    from jobs import user_profiles
+    from shopstream.flink.environment import RunOptions, flink_config
+    from shopstream.flink.params import event_time_sql
+    from shopstream.flink.sqlfiles import render
+
+    settings = load_settings()
+    records = in_memory_records()
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(1)
+    env.get_config().set_auto_watermark_interval(0)  # a watermark after every record, as the job's sources
+    t_env = StreamTableEnvironment.create(env)
+    for key, value in flink_config(settings, RunOptions(job="profile_sql_test")).items():
+        if key.startswith(("python.", "table.", "pipeline.jars")):
+            t_env.get_config().set(key, value)
+    row_type = Types.ROW_NAMED(["payload", "kafka_partition", "kafka_offset", "kafka_ts_ms_raw"],
+                               [Types.STRING(), Types.INT(), Types.LONG(), Types.LONG()])
+    for event, recs in records.items():
+        ds = env.from_collection([(r.value.decode("utf-8", "replace"), r.partition, r.offset, r.timestamp_ms)
+                                  for r in recs], type_info=row_type)
+        schema = (Schema.new_builder()
+                  .column("payload", DataTypes.STRING()).column("kafka_partition", DataTypes.INT())
+                  .column("kafka_offset", DataTypes.BIGINT()).column("kafka_ts_ms_raw", DataTypes.BIGINT())
+                  .column_by_expression("kafka_ts", "to_timestamp_ltz(kafka_ts_ms_raw, 3)")
+                  .column_by_expression("rt", event_time_sql())
+                  .watermark("rt", f"rt - interval '{settings.profiles.watermark_delay_ms / 1000:.3f}' second")
+                  .build())
+        t_env.create_temporary_view(f"src_{event}", t_env.from_data_stream(ds, schema))
+    user_profiles.register_functions(t_env)
+    params = user_profiles.sql_params(settings, RunOptions(job="profile_sql_test"))
+    for path in TRANSFORMATION:
+        t_env.execute_sql(render(path, params))
+    results = {}
+    queries = {view: f"select * from {view}" for view in ("profile_window_1h", "profile_window_30d",
+                                                           "profile_lifetime")}
+    queries["stg_clickstream"] = "select dq_reason, kafka_offset from stg_clickstream"
+    for view, query in queries.items():
+        with t_env.execute_sql(query).collect() as rows:
+            results[view] = [tuple(r) for r in rows]
+    p = settings.profiles
+    expected = compute(records["clickstream"] + records["orders"],
+                       topics={"clickstream": "clickstream", "orders": "orders"},
+                       watermark_delay_ms=p.watermark_delay_ms, reporting_currency=p.reporting_currency,
+                       affinity_epoch_ms=p.affinity_epoch_ms, affinity_half_life_h=p.affinity_half_life_h)
+    return results, expected
+
+
+def test_window_rows_equal_the_batch_computation(flink_results):
+    results, expected = flink_results
+    for window in ("1h", "30d"):
+        got = {tuple(r) for r in results[f"profile_window_{window}"]}
+        want = {r for r in expected.window_rows if r[1] == window}
+        assert got == want, f"{window}: {len(got ^ want)} rows differ"
+
+
+def test_latest_lifetime_row_per_user_equals_the_batch_computation(flink_results):
+    results, expected = flink_results
+    latest = {}
+    for row in results["profile_lifetime"]:
+        if row[0] not in latest or row[1] > latest[row[0]][1]:
+            latest[row[0]] = row
+    assert sorted(latest) == sorted(expected.profiles)
+    for user, (_, as_of, events, views, clicks, carts, orders, spend, priced, viewed, first, last, last_order,
+               device, country, last_event) in latest.items():
+        e = expected.profiles[user]
+        assert (as_of, events, views, clicks, carts, orders, spend, first, last, last_order, device) == (
+            e["as_of_ms_lifetime"], e["events_total"], e["views_total"], e["clicks_total"], e["carts_total"],
+            e["orders_total"], e["spend_minor_total"], e["first_seen_ms"], e["last_seen_ms"], e["last_order_ms"],
+            e["device"]), user
+
+
+def test_staging_routes_bad_and_late_records(flink_results):
+    results, expected = flink_results
+    bad = {("clickstream", 0, r[1], r[0]) for r in results["stg_clickstream"] if r[0] is not None}
+    assert bad == {d for d in expected.dead_letters if d[0] == "clickstream"}
+    assert bad, "the generated input must contain bad records"
