@@ -54,7 +54,8 @@ def flink_results():
                   .column("payload", DataTypes.STRING()).column("kafka_partition", DataTypes.INT())
                   .column("kafka_offset", DataTypes.BIGINT()).column("kafka_ts_ms_raw", DataTypes.BIGINT())
                   .column_by_expression("kafka_ts", "to_timestamp_ltz(kafka_ts_ms_raw, 3)")
-                  .column_by_expression("rt", event_time_sql())
+                  .column_by_expression("rt", event_time_sql(kafka_ts="to_timestamp_ltz(kafka_ts_ms_raw, 3)",
+                                                             kafka_ts_ms="kafka_ts_ms_raw"))
                   .watermark("rt", f"rt - interval '{settings.profiles.watermark_delay_ms / 1000:.3f}' second")
                   .build())
         t_env.create_temporary_view(f"src_{event}", t_env.from_data_stream(ds, schema))

@@ -13,11 +13,11 @@ MAX_FUTURE_MS = 86_400_000
 KAFKA_TS_MS = "(unix_timestamp(cast(kafka_ts as string)) * 1000 + extract(millisecond from kafka_ts))"
 
 
-def event_time_sql(payload: str = "payload", kafka_ts: str = "kafka_ts") -> str:
+def event_time_sql(payload: str = "payload", kafka_ts: str = "kafka_ts", kafka_ts_ms: str = KAFKA_TS_MS) -> str:
     """Event time from the payload's ``ts`` when plausible, else the Kafka timestamp (never null)."""
     ts = f"try_cast(json_value({payload}, '$.ts') as bigint)"
     return (f"case when {ts} is not null and {ts} > 0 "
-            f"and {ts} <= {KAFKA_TS_MS} + {MAX_FUTURE_MS} "
+            f"and {ts} <= {kafka_ts_ms} + {MAX_FUTURE_MS} "
             f"then to_timestamp_ltz({ts}, 3) else {kafka_ts} end")
 
 
