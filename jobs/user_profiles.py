@@ -32,9 +32,7 @@ def sql_params(settings: Settings, options: RunOptions) -> dict[str, str]:
     }
     for event in INPUT_TOPICS:
         params.update(source_params(settings, options, event))
-    params.update(sink_params(
-        settings,
-        append={name: name for name in OUTPUT_TOPICS}, upsert={}))
+    params.update(sink_params(settings, OUTPUT_TOPICS))
     return params
 
 

@@ -102,8 +102,7 @@ def cmd_submit(args, s: Settings) -> int:
     from shopstream.flink.runner import load_job
     from shopstream.settings import REPO_ROOT
     load_job(args.job)
-    job_args = ["--bounded"] if args.bounded else []
-    job_id = cluster.submit_python_job(s, REPO_ROOT / "jobs" / f"{args.job}.py", job_args)
+    job_id = cluster.submit_python_job(s, REPO_ROOT / "jobs" / f"{args.job}.py", [])
     say(f"submitted {args.job} as Flink job {job_id} to http://{s.flink.rest_address}:{s.flink.rest_port}")
     say(f"deliver its results with: shopstream load {args.job}")
     return 0

@@ -36,9 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
                            ("submit", "submit a job to the Flink cluster in settings")):
         r = sub.add_parser(name, help=helptext)
         r.add_argument("job")
-        r.add_argument("--bounded", action="store_true",
-                       help="read up to the end offsets found at start, then finish")
         if name == "run":
+            r.add_argument("--bounded", action="store_true",
+                           help="stop (firing every window) once the input found at start is processed")
             r.add_argument("--resume", action="store_true", help="restore the newest retained checkpoint")
             r.add_argument("--no-loader", action="store_true", help="run only the Flink job")
 

@@ -8,9 +8,8 @@ def _with(options: dict[str, str]) -> str:
     return ",\n    ".join(f"'{k}' = '{v}'" for k, v in options.items())
 
 
-def source_options(settings: Settings, topic: str, group: str,
-                   bounded_offsets: dict[int, int] | None = None) -> str:
-    opts = {
+def source_options(settings: Settings, topic: str, group: str) -> str:
+    return _with({
         "connector": "kafka",
         "topic": topic,
         "properties.bootstrap.servers": settings.kafka.bootstrap_servers,
@@ -21,12 +20,7 @@ def source_options(settings: Settings, topic: str, group: str,
         # A watermark per record (not every 200 ms) makes "late" a property of the partition's order,
         # so a replay classifies every event exactly as the first run did.
         "scan.watermark.emit.strategy": "on-event",
-    }
-    if bounded_offsets is not None:
-        opts["scan.bounded.mode"] = "specific-offsets"
-        opts["scan.bounded.specific-offsets"] = ";".join(
-            f"partition:{p},offset:{o}" for p, o in sorted(bounded_offsets.items()))
-    return _with(opts)
+    })
 
 
 def append_sink_options(settings: Settings, topic: str) -> str:
@@ -37,15 +31,4 @@ def append_sink_options(settings: Settings, topic: str) -> str:
         "sink.delivery-guarantee": "at-least-once",
         "format": "json",
         "json.encode.decimal-as-plain-number": "true",
-    })
-
-
-def upsert_sink_options(settings: Settings, topic: str) -> str:
-    return _with({
-        "connector": "upsert-kafka",
-        "topic": topic,
-        "properties.bootstrap.servers": settings.kafka.bootstrap_servers,
-        "key.format": "json",
-        "value.format": "json",
-        "value.json.encode.decimal-as-plain-number": "true",
     })

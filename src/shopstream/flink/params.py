@@ -36,10 +36,7 @@ def source_params(settings: Settings, options: RunOptions, event: str) -> dict[s
     }
 
 
-def sink_params(settings: Settings, append: dict[str, str], upsert: dict[str, str]) -> dict[str, str]:
-    """``{name}_sink`` options for append-only and upsert Kafka sinks; values name topic settings."""
-    out = {f"{name}_sink": kafka_tables.append_sink_options(settings, getattr(settings.topics, t))
-           for name, t in append.items()}
-    out.update({f"{name}_sink": kafka_tables.upsert_sink_options(settings, getattr(settings.topics, t))
-                for name, t in upsert.items()})
-    return out
+def sink_params(settings: Settings, outputs) -> dict[str, str]:
+    """``{name}_sink`` options of the append-only Kafka sink of each output topic setting in ``outputs``."""
+    return {f"{name}_sink": kafka_tables.append_sink_options(settings, getattr(settings.topics, name))
+            for name in outputs}

@@ -171,13 +171,12 @@ def run_job_loader(settings: Settings, job: ModuleType, *, stop=None, until=None
 
 
 def main(name: str, argv: list[str] | None = None) -> None:
-    """Entry point of a job file, used by `flink run -py jobs/<name>.py` on a cluster."""
-    parser = argparse.ArgumentParser(prog=f"jobs/{name}.py")
-    parser.add_argument("--bounded", action="store_true", help="stop at the end offsets found at start")
-    args = parser.parse_args(argv)
+    """Entry point of a job file under `flink run -py jobs/<name>.py` on a cluster: an unbounded run whose
+    results `shopstream load <name>` delivers."""
+    argparse.ArgumentParser(prog=f"jobs/{name}.py", description=main.__doc__).parse_args(argv)
     settings = load_settings()
     job = load_job(name)
     ensure_topics(settings)
-    options = plan_options(settings, job, bounded=args.bounded, resume=False)
+    options = plan_options(settings, job, bounded=False, resume=False)
     t_env = create_table_env(settings, options)
     job.build(t_env, settings, options).execute()
