@@ -20,13 +20,13 @@ class Stage(TableFunction):
     def open(self, function_context):
         self.shape = shape(self.event)
 
-    def eval(self, payload, kafka_ts_ms, is_late):
-        yield (*stage(payload, kafka_ts_ms, self.shape), bool(is_late))
+    def eval(self, payload, kafka_ts_ms):
+        yield stage(payload, kafka_ts_ms, self.shape)
 
 
 def staging_function(event: str):
     columns = shape(event).columns
-    return udtf(Stage(event), result_types=[_FLINK_TYPES[t] for _, t in columns] + [DataTypes.BOOLEAN()])
+    return udtf(Stage(event), result_types=[_FLINK_TYPES[t] for _, t in columns])
 
 
 def register(t_env, event: str) -> str:

@@ -17,9 +17,6 @@ def source_options(settings: Settings, topic: str, group: str) -> str:
         "properties.session.timeout.ms": str(settings.kafka.consumer_session_timeout_ms),
         "scan.startup.mode": "earliest-offset",
         "format": "raw",
-        # A watermark per record (not every 200 ms) makes "late" a property of the partition's order,
-        # so a replay classifies every event exactly as the first run did.
-        "scan.watermark.emit.strategy": "on-event",
     })
 
 

@@ -28,7 +28,7 @@ def source_params(settings: Settings, options: RunOptions, event: str) -> dict[s
     return {
         f"{event}_topic": topic,
         f"{event}_source": kafka_tables.source_options(settings, topic, options.source_group),
-        f"{event}_columns": ",\n    ".join(f"staged.`{name}`" for name, _ in shape(event).columns
+        f"{event}_columns": ",\n    ".join(f"`{name}`" for name, _ in shape(event).columns
                                            if name != "dq_reason"),
         f"{event}_staged_names": ", ".join(f"`{name}`" for name, _ in shape(event).columns),
         f"{event}_event_time": event_time_sql(),
