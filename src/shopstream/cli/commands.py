@@ -71,6 +71,13 @@ def cmd_generate(args, s: Settings) -> int:
         say(f"wrote {sum(counts.values())} records to {args.to_files}: {counts}")
         return 0
     ensure_topics(s)
+    if args.if_empty:
+        from shopstream.broker import end_offsets
+        held = sum(end_offsets(s.kafka.bootstrap_servers, s.topics.clickstream).values())
+        if held:
+            say(f"topic {s.topics.clickstream} already holds {held:,} records: not generating more "
+                "(`make down` empties the local broker)")
+            return 0
 
     def progress(n: int) -> None:
         rate = n / max(time.monotonic() - started, 1e-6)

@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--duplicate-share", type=float, default=0.0, help="share of duplicated events")
     g.add_argument("--rate", type=float, help="events per second (default: as fast as possible)")
     g.add_argument("--to-files", metavar="DIR", help="write JSONL files instead of producing to the broker")
+    g.add_argument("--if-empty", action="store_true",
+                   help="do nothing when the clickstream topic already holds events (makes `make demo` repeatable)")
 
     for name, helptext in (("run", "run a job on a local Flink MiniCluster, with its loader"),
                            ("submit", "submit a job to the Flink cluster in settings")):
