@@ -10,6 +10,7 @@ from redis.exceptions import RedisError
 
 from shopstream.broker import BrokerError, ensure_topics
 from shopstream.clickhouse.migrations import MigrationError
+from shopstream.flink.cluster import ClusterError
 from shopstream.flink.environment import FlinkSetupError
 from shopstream.flink.runner import JobError
 from shopstream.flink.sqlfiles import SqlRenderError
@@ -18,7 +19,7 @@ from shopstream.settings import Settings
 from shopstream.stack.process import ServiceError
 
 USER_ERRORS = (ServiceError, BrokerError, MigrationError, JobError, FlinkSetupError, SqlRenderError,
-               ServingError, ClickHouseError, RedisError, FileNotFoundError, ValueError)
+               ServingError, ClusterError, ClickHouseError, RedisError, FileNotFoundError, ValueError)
 
 
 def say(msg: str) -> None:
@@ -117,8 +118,12 @@ def cmd_submit(args, s: Settings) -> int:
 
 def cmd_load(args, s: Settings) -> int:
     from shopstream.flink.runner import load_job, run_job_loader
-    n = run_job_loader(s, load_job(args.job))
-    say(f"loaded {n} records")
+    def progress(n: int) -> None:
+        print(f"\rloaded {n:>10,} output records", end="", file=sys.stderr, flush=True)
+
+    say(f"loading the output topics of {args.job} into Redis and ClickHouse (Ctrl-C stops)")
+    n = run_job_loader(s, load_job(args.job), progress=progress)
+    say(f"\nloaded {n:,} records")
     return 0
 
 

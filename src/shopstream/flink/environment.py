@@ -23,6 +23,7 @@ class RunOptions:
     resume_from: Path | None = None
     parallelism: int | None = None
     run_id: str = "0"  # names the source consumer group, so each fresh run tracks its own progress
+    ship_jars: bool = True  # False on a cluster, whose lib/ already holds the connector
 
     @property
     def source_group(self) -> str:
@@ -45,7 +46,6 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
     chk_dir = settings.path(f.checkpoint_dir) / options.job
     conf = {
         "pipeline.name": f"shopstream-{options.job}",
-        "pipeline.jars": ";".join(j.resolve().as_uri() for j in connector_jars(settings)),
         "parallelism.default": str(options.parallelism or f.parallelism),
         "execution.checkpointing.interval": f"{f.checkpoint_interval_ms} ms",
         "execution.checkpointing.mode": "EXACTLY_ONCE",
@@ -67,6 +67,8 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
         "python.fn-execution.bundle.size": str(f.bundle_size),
         "restart-strategy.type": "none",
     }
+    if options.ship_jars:
+        conf["pipeline.jars"] = ";".join(j.resolve().as_uri() for j in connector_jars(settings))
     if options.resume_from is not None:
         conf["execution.state-recovery.path"] = options.resume_from.resolve().as_uri()
     return conf

@@ -7,6 +7,7 @@ checkpoint and, for a bounded run, the same end offsets, so a crashed run comple
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import logging
 import threading
@@ -177,6 +178,6 @@ def main(name: str, argv: list[str] | None = None) -> None:
     settings = load_settings()
     job = load_job(name)
     ensure_topics(settings)
-    options = plan_options(settings, job, bounded=False, resume=False)
+    options = dataclasses.replace(plan_options(settings, job, bounded=False, resume=False), ship_jars=False)
     t_env = create_table_env(settings, options)
     job.build(t_env, settings, options).execute()
