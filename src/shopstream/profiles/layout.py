@@ -1,7 +1,7 @@
 """The serving layout of a user profile: Redis keys and fields, and the ClickHouse columns.
 
 This module is the one description of what a profile holds; the README's serving section, the
-ClickHouse migration and the loader all follow it (tests/unit/test_profile_layout.py checks the migration).
+ClickHouse migration and the loader all follow it (tests/unit/test_sql_files.py checks the migration).
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ LIFETIME_FIELDS = ("events_total", "views_total", "clicks_total", "carts_total",
                    "last_seen_ms", "last_order_ms", "as_of_ms_lifetime")
 CONTEXT_FIELDS = ("device", "country", "last_event_ms")
 DERIVED_FIELDS = ("avg_viewed_price_minor", "price_band", "segment", "tags", "top_categories")
-STAMP_FIELDS = ("_as_of_ms", "_job_version", "_watermark_ms", "_loaded_at_ms")
 AFFINITY_PREFIX = "affinity."
 TOP_CATEGORIES = 3
 
@@ -37,20 +36,16 @@ def window_as_of_field(window: str) -> str:
     return f"as_of_ms_{window}"
 
 
-def window_fields() -> list[str]:
-    return [window_field(m, w) for w in WINDOWS for m in WINDOW_METRICS] + [window_as_of_field(w) for w in WINDOWS]
-
-
 # ClickHouse columns of `user_profiles`, in order, with their types.
 def clickhouse_columns() -> list[tuple[str, str]]:
     cols: list[tuple[str, str]] = [("user_id", "String")]
     cols += [(window_field(m, w), "Int64") for w in WINDOWS for m in WINDOW_METRICS]
     cols += [(window_as_of_field(w), "Int64") for w in WINDOWS]
     cols += [(f, "Int64") for f in LIFETIME_FIELDS]
-    cols += [("device", "LowCardinality(String)"), ("country", "LowCardinality(String)"), ("last_event_ms", "Int64")]
-    cols += [("avg_viewed_price_minor", "Int64"), ("price_band", "LowCardinality(String)"),
-             ("segment", "LowCardinality(String)"), ("tags", "Array(String)"),
-             ("top_categories", "Array(String)"), ("category_affinity", "Map(String, Float64)")]
+    cols += list(zip(CONTEXT_FIELDS, ("LowCardinality(String)", "LowCardinality(String)", "Int64")))
+    cols += list(zip(DERIVED_FIELDS, ("Int64", "LowCardinality(String)", "LowCardinality(String)",
+                                      "Array(String)", "Array(String)")))
+    cols += [("category_affinity", "Map(String, Float64)")]
     cols += [("as_of_ms", "Int64"), ("job_version", "LowCardinality(String)"), ("watermark_ms", "Int64"),
              ("loaded_at", "DateTime64(3, 'UTC')")]
     return cols
