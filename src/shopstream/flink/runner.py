@@ -114,12 +114,14 @@ def run_local(settings: Settings, name: str, *, bounded: bool = False, resume: b
     try:
         if options.bounded_offsets is not None:
             _drain_when_consumed(settings, options, result.get_job_client(), stop)
-            result.wait()
+            _wait(result, name)
             outputs_done["ends"] = {t: end_offsets(settings.kafka.bootstrap_servers, t)
                                     for t in _topic_names(settings, job.OUTPUT_TOPICS)}
         else:
-            while not stop.is_set():
-                time.sleep(0.5)
+            while not stop.is_set() and not _job_ended(result.get_job_client()):
+                time.sleep(1.0)
+            if not stop.is_set():
+                _wait(result, name)  # raises the job's failure
     except KeyboardInterrupt:
         log.info("stopping %s", name)
         result.get_job_client().cancel()
@@ -131,6 +133,21 @@ def run_local(settings: Settings, name: str, *, bounded: bool = False, resume: b
     return RunSummary(name, options.bounded_offsets is not None,
                       str(options.resume_from) if options.resume_from else None, loaded["n"],
                       time.monotonic() - started)
+
+
+def _wait(result, name: str) -> None:
+    """Wait for the job; a failure becomes a JobError naming its root cause and the Flink log."""
+    try:
+        result.wait()
+    except Exception as exc:  # Py4J wraps every Java failure
+        causes = [ln.strip() for ln in str(exc).splitlines() if ln.strip().startswith("Caused by:")]
+        root = causes[-1] if causes else str(exc).splitlines()[0]
+        raise JobError(f"job {name} failed: {root}. The Flink log is under the pyflink installation's "
+                       "log/ folder (local runs) or the cluster's log folder.") from exc
+
+
+def _job_ended(job_client) -> bool:
+    return job_client.get_job_status().result().is_globally_terminal_state()
 
 
 def _drain_when_consumed(settings: Settings, options: RunOptions, job_client, stop: threading.Event) -> None:
@@ -148,6 +165,8 @@ def _drain_when_consumed(settings: Settings, options: RunOptions, job_client, st
     tps = [TopicPartition(t, p) for t, parts in ends.items() for p in parts]
     try:
         while not stop.is_set():
+            if _job_ended(job_client):
+                return  # nothing to drain: the caller's wait() reports how it ended
             committed = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in consumer.committed(tps, timeout=10)}
             if all(committed[(t, p)] >= o for t, parts in ends.items() for p, o in parts.items()):
                 break
