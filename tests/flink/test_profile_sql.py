@@ -12,7 +12,6 @@ from tests.e2e.reference import KafkaRecord, compute
 pytestmark = pytest.mark.flink
 
 SQL_DIR = REPO_ROOT / "sql" / "flink" / "user_profiles"
-TRANSFORMATION = [p for p in sorted(SQL_DIR.glob("*.sql")) if "020" <= p.name[:3] < "080"]
 
 
 def in_memory_records():
@@ -34,7 +33,7 @@ def flink_results():
     from jobs import user_profiles
     from shopstream.flink.environment import RunOptions, flink_config
     from shopstream.flink.params import event_time_sql
-    from shopstream.flink.sqlfiles import render
+    from shopstream.flink.sqlfiles import render_dir
 
     settings = load_settings()
     records = in_memory_records()
@@ -60,9 +59,12 @@ def flink_results():
                   .build())
         t_env.create_temporary_view(f"src_{event}", t_env.from_data_stream(ds, schema))
     user_profiles.register_functions(t_env)
-    params = user_profiles.sql_params(settings, RunOptions(job="profile_sql_test"))
-    for path in TRANSFORMATION:
-        t_env.execute_sql(render(path, params))
+    options = RunOptions(job="profile_sql_test")
+    statements = render_dir(SQL_DIR, user_profiles.sql_params(settings, options),
+                            user_profiles.sql_variants(settings, options))
+    for name, statement in statements:
+        if "020" <= name[:3] < "080":  # from staging to the profile views; sources are the rows above
+            t_env.execute_sql(statement)
     results = {}
     queries = {view: f"select * from {view}" for view in ("profile_window_1h", "profile_window_30d",
                                                            "profile_lifetime")}

@@ -33,3 +33,33 @@ def test_comments_and_semicolon_are_stripped(tmp_path):
     f = tmp_path / "010_x.sql"
     f.write_text("-- a comment\nselect 1;\n")
     assert render(f, {}) == "select 1"
+
+
+def test_a_file_renders_once_per_variant_in_file_order(tmp_path):
+    from shopstream.flink.sqlfiles import render_dir
+    (tmp_path / "010_view.sql").write_text("create view v_${w} as select ${n}")
+    (tmp_path / "020_other.sql").write_text("select ${n}")
+    got = render_dir(tmp_path, {"n": "1"}, {"010_view": [{"w": "a"}, {"w": "b", "n": "2"}]})
+    assert got == [("010_view.sql", "create view v_a as select 1"), ("010_view.sql", "create view v_b as select 2"),
+                   ("020_other.sql", "select 1")]
+
+
+def test_variants_for_a_missing_file_are_an_error(tmp_path):
+    from shopstream.flink.sqlfiles import render_dir
+    (tmp_path / "010_view.sql").write_text("select 1")
+    with pytest.raises(SqlRenderError, match="010_veiw"):
+        render_dir(tmp_path, {}, {"010_veiw": [{}]})
+
+
+def test_user_profiles_job_renders_every_statement():
+    from jobs import user_profiles
+    from shopstream.flink.environment import RunOptions
+    from shopstream.flink.sqlfiles import render_dir
+    from shopstream.settings import load_settings
+    settings, options = load_settings(env={}), RunOptions(job="user_profiles")
+    statements = [s for _, s in render_dir(user_profiles.SQL_DIR, user_profiles.sql_params(settings, options),
+                                           user_profiles.sql_variants(settings, options))]
+    for name in ("src_clickstream", "src_orders", "stg_clickstream", "stg_orders", "profile_window_1h",
+                 "profile_window_24h", "profile_window_7d", "profile_window_30d"):
+        assert sum(f" {name} " in s or f" {name}\n" in s for s in statements) >= 1, name
+    assert not any("${" in s for s in statements)

@@ -21,18 +21,18 @@ def event_time_sql(payload: str = "payload", kafka_ts: str = "kafka_ts", kafka_t
             f"then to_timestamp_ltz({ts}, 3) else {kafka_ts} end")
 
 
-def source_params(settings: Settings, options: RunOptions, event: str) -> dict[str, str]:
-    """``{event}_source``, ``{event}_columns``, ``{event}_event_time``, ``{event}_topic``, ``kafka_ts_ms``."""
-    schema = load_contract()[event]
-    topic = getattr(settings.topics, schema.topic_setting)
+def topic_of(settings: Settings, event: str) -> str:
+    return getattr(settings.topics, load_contract()[event].topic_setting)
+
+
+def source_variant(settings: Settings, options: RunOptions, event: str) -> dict[str, str]:
+    """Parameters of the per-topic source and staging files for one event type of the contract."""
     return {
-        f"{event}_topic": topic,
-        f"{event}_source": kafka_tables.source_options(settings, topic, options.source_group),
-        f"{event}_columns": ",\n    ".join(f"`{name}`" for name, _ in shape(event).columns
-                                           if name != "dq_reason"),
-        f"{event}_staged_names": ", ".join(f"`{name}`" for name, _ in shape(event).columns),
-        f"{event}_event_time": event_time_sql(),
-        "kafka_ts_ms": KAFKA_TS_MS,
+        "event": event,
+        "source": kafka_tables.source_options(settings, topic_of(settings, event), options.source_group),
+        "columns": ",\n    ".join(f"`{name}`" for name, _ in shape(event).columns if name != "dq_reason"),
+        "staged_names": ", ".join(f"`{name}`" for name, _ in shape(event).columns),
+        "event_time": event_time_sql(),
     }
 
 

@@ -1,7 +1,9 @@
 """Run a folder of layered SQL files: DDL and views execute in order, INSERTs join one StatementSet.
 
 Files are ``NNN_name.sql``, one object each, with ``${param}`` placeholders rendered from settings.
-Reading each source once and writing every sink from one StatementSet lets Flink share the sources.
+A file that defines one object per topic or per window is written once and rendered once per
+*variant* (extra parameters the job lists under the file's stem). Reading each source once and writing
+every sink from one StatementSet lets Flink share the sources.
 """
 from __future__ import annotations
 
@@ -39,21 +41,33 @@ def sql_files(directory: Path) -> list[Path]:
     return files
 
 
-def apply_sql_dir(t_env, directory: Path, params: dict[str, str], inserts: bool = True):
-    """Execute DDL/views of ``directory``; returns a StatementSet holding its INSERTs (or None)."""
-    statement_set = t_env.create_statement_set() if inserts else None
-    for path in sql_files(directory):
-        stmt = render(path, params)
+Variants = dict[str, list[dict[str, str]]]
+
+
+def render_dir(directory: Path, params: dict[str, str], variants: Variants | None = None) -> list[tuple[str, str]]:
+    """``(file name, statement)`` in file order, a file listed in ``variants`` once per variant."""
+    variants = variants or {}
+    files = sql_files(directory)
+    unknown = set(variants) - {p.stem for p in files}
+    if unknown:
+        raise SqlRenderError(f"variants name no SQL file in {directory}: {', '.join(sorted(unknown))}")
+    return [(path.name, render(path, {**params, **extra}))
+            for path in files for extra in variants.get(path.stem, [{}])]
+
+
+def apply_sql_dir(t_env, directory: Path, params: dict[str, str], variants: Variants | None = None):
+    """Execute DDL/views of ``directory``; returns a StatementSet holding its INSERTs."""
+    statement_set = t_env.create_statement_set()
+    for name, stmt in render_dir(directory, params, variants):
         if not stmt:
             continue
         if _INSERT.match(stmt):
-            if statement_set is not None:
-                statement_set.add_insert_sql(stmt)
+            statement_set.add_insert_sql(stmt)
         else:
             try:
                 t_env.execute_sql(stmt)
             except Exception as exc:
-                raise SqlRenderError(f"{path.name}: {_flink_message(exc)}") from exc
+                raise SqlRenderError(f"{name}: {_flink_message(exc)}") from exc
     return statement_set
 
 
