@@ -45,7 +45,6 @@ def test_wrong_password_is_a_clear_error(stack_settings):
 
 
 def test_dlq_replay_resends_corrected_records(stack_settings, tmp_path):
-    from confluent_kafka import Consumer, TopicPartition
 
     from shopstream.broker import end_offsets, ensure_topics
     from shopstream.clickhouse.client import connect as ch_connect

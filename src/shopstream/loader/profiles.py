@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
 from datetime import datetime, timezone
 
 import redis
@@ -85,7 +84,8 @@ class ProfileApplier:
         for i, user in enumerate(users):
             stored, raw_scores = replies[2 * i], replies[2 * i + 1]
             scores = {c: float(s) for c, s in raw_scores.items() if not c.startswith("_v.")}
-            derived = derive_fields(decode_profile(stored), scores)
+            profile = decode_profile(stored)
+            derived = derive_fields(profile, scores)
             derived.update({"_job_version": self.settings.job_version, "_watermark_ms": self.watermark_ms,
                             "_loaded_at_ms": now_ms})
             stale = [f for f in stored if f.startswith(AFFINITY_PREFIX)
@@ -99,7 +99,7 @@ class ProfileApplier:
                 write.hdel(key, *stale)
             write.hset(key, mapping=mapping)
             write.expire(key, self.ttl)
-            rows.append(clickhouse_row(user, {**decode_profile(stored), **derived}, now_ms))
+            rows.append(clickhouse_row(user, {**profile, **derived}, now_ms))
         write.execute()
         self.ch.insert("user_profiles", rows, column_names=[c for c, _ in clickhouse_columns()])
 
