@@ -166,13 +166,20 @@ def test_fraud_like_patterns(events: list[dict[str, Any]]) -> None:
 
 
 def test_ads_clicks_carry_their_impression_and_ctr_depends_on_placement(events: list[dict[str, Any]]) -> None:
+    placement_of = {c["campaign_id"]: c["placement"] for c in load_reference_yaml("campaigns")["items"]}
     impressions = {}
     shown, clicked = Counter(), Counter()
+    orphans = 0
     for e in events:
+        if e.get("event_type") in ("ad_impression", "ad_click"):
+            assert placement_of[e["campaign_id"]] == e["placement"], "a campaign runs in one placement"
         if e.get("event_type") == "ad_impression":
             impressions[e["impression_id"]] = e
             shown[e["placement"]] += 1
         elif e.get("event_type") == "ad_click":
+            if e["impression_id"] not in impressions:
+                orphans += 1
+                continue
             imp = impressions[e["impression_id"]]
             assert (imp["ad_id"], imp["user_id"], imp["placement"]) == (e["ad_id"], e["user_id"], e["placement"])
             assert imp["ts"] < e["ts"]
@@ -180,6 +187,16 @@ def test_ads_clicks_carry_their_impression_and_ctr_depends_on_placement(events: 
     ctr = {p: clicked[p] / shown[p] for p in shown}
     assert ctr["search"] > ctr["feed"] > ctr["sidebar"]
     assert 0.005 < sum(clicked.values()) / sum(shown.values()) < 0.03
+    assert orphans <= 0.1 * (sum(clicked.values()) + orphans)
+
+
+def test_orphan_click_share_loses_impressions_of_clicks() -> None:
+    params = GenerationParams(events=20_000, orphan_click_share=0.5)
+    docs = [json.loads(r.value) for r in generate(params) if r.topic_setting == "clickstream"]
+    impressions = {d["impression_id"] for d in docs if d["event_type"] == "ad_impression"}
+    clicks = [d for d in docs if d["event_type"] == "ad_click"]
+    orphans = sum(1 for d in clicks if d["impression_id"] not in impressions)
+    assert clicks and 0.3 < orphans / len(clicks) < 0.7
 
 
 def test_affiliate_clicks_lead_to_later_orders_sometimes() -> None:

@@ -25,7 +25,8 @@ class GenerationParams:
     ``bad_share``/``duplicate_share`` are shares of all records; ``late_share`` and ``jitter_share``
     are shares of the valid events that arrive ``late_delay_ms`` late (far beyond a watermark) or up
     to ``jitter_max_ms`` late (mildly out of order). ``fraud_share`` is the share of orders placed
-    by fraud-like patterns.
+    by fraud-like patterns. ``orphan_click_share`` is the share of ad clicks whose impression is
+    lost before the pipeline (they arrive as orphan clicks).
     """
 
     seed: int = 42
@@ -41,9 +42,11 @@ class GenerationParams:
     jitter_max_ms: int = 2000
     late_delay_ms: tuple[int, int] = (HOUR_MS, 3 * HOUR_MS)
     fraud_share: float = 0.02
+    orphan_click_share: float = 0.03
 
     def __post_init__(self) -> None:
-        for name in ("bad_share", "late_share", "duplicate_share", "jitter_share", "fraud_share"):
+        for name in ("bad_share", "late_share", "duplicate_share", "jitter_share", "fraud_share",
+                     "orphan_click_share"):
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {value}")

@@ -36,6 +36,7 @@ NOUNS = {"electronics": ("headphones", "phone case", "charger", "smartwatch", "s
 ADJECTIVES = ("classic", "eco", "smart", "mini", "pro", "vintage", "urban", "soft", "bold", "lite")
 TIERS = (("gold", Decimal("0.10"), 1), ("silver", Decimal("0.07"), 3), ("bronze", Decimal("0.05"), 6))
 BRANDS = 30
+PLACEMENTS = ("feed", "search", "sidebar")  # clickstream.placement
 ZIPF_EXPONENT = 1.07
 
 
@@ -61,6 +62,7 @@ class Ad:
 class Campaign:
     campaign_id: str
     advertiser: str
+    placement: str
     daily_budget_usd_minor: int
     ads: tuple[Ad, ...]
 
@@ -124,7 +126,9 @@ def build_reference(seed: int, products: int) -> ReferenceData:
             ad_no += 1
             product = rng.choices(by_rank, weights=weights)[0]
             ads.append(Ad(f"ad-{ad_no:03d}", f"cmp-{c + 1:02d}", product.product_id, rng.randint(20, 300)))
-        campaigns.append(Campaign(f"cmp-{c + 1:02d}", advertiser, rng.randrange(200, 5000) * 100, tuple(ads)))
+        # each campaign buys one placement (a line item), so CTR shrinks ad -> campaign -> placement
+        campaigns.append(Campaign(f"cmp-{c + 1:02d}", advertiser, PLACEMENTS[c % len(PLACEMENTS)],
+                                  rng.randrange(200, 5000) * 100, tuple(ads)))
     affiliates = []
     for a in range(max(5, products // 25)):
         tier, rate, _ = rng.choices(TIERS, weights=[t[2] for t in TIERS])[0]
@@ -154,6 +158,7 @@ _DOCS: dict[str, dict[str, str]] = {
     "campaigns": {
         "campaign_id": "Campaign id (clickstream.campaign_id).",
         "advertiser": "Brand paying for the campaign.",
+        "placement": "Where the campaign's ads run (clickstream.placement): feed, search or sidebar.",
         "daily_budget_usd_minor": "Daily spend cap in US cents.",
         "ads": "Ads of the campaign: ad_id, the product advertised, bid_usd_minor = cost-per-click bid in US cents.",
     },

@@ -142,16 +142,20 @@ def engage_content(world: World, s: Session) -> None:
 
 
 def show_ad(world: World, s: Session, placement: str | None = None) -> None:
-    """An impression; a click (CTR by placement) repeats its impression_id and lands on the product."""
+    """An impression of an ad of a campaign that buys ``placement``; a click (CTR by placement) repeats
+    its impression_id and lands on the product. The impression of a small share of clicks is lost
+    (tracking blocked): those clicks arrive as orphans."""
     rng = world.rng
     if placement is None:
         placement = rng.choices([p for p, _ in PLACEMENT_WEIGHTS], weights=[w for _, w in PLACEMENT_WEIGHTS])[0]
-    ad = world.ads.draw(rng)
+    ad = world.ads_by_placement[placement].draw(rng)
     impression_id = world.next_id("imp", 9)
     fields = {"ad_id": ad.ad_id, "campaign_id": ad.campaign_id, "placement": placement,
               "impression_id": impression_id}
-    click(world, s, "ad_impression", **fields)
-    if rng.random() < CTR_BY_PLACEMENT[placement]:
+    clicked = rng.random() < CTR_BY_PLACEMENT[placement]
+    if not (clicked and rng.random() < world.params.orphan_click_share):
+        click(world, s, "ad_impression", **fields)
+    if clicked:
         advance(world, s, 4)
         click(world, s, "ad_click", **fields)
         advance(world, s, 2)

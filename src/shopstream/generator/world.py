@@ -39,8 +39,11 @@ class World:
         self.content_by_rank = sorted(self.content, key=lambda c: c.popularity_rank)
         self.content_sampler = Sampler(self.content_by_rank,
                                        [1.0 / c.popularity_rank ** 1.1 for c in self.content_by_rank])
-        ads = self.ref.ads()
-        self.ads: Sampler[Ad] = Sampler(ads, [ad.bid_usd_minor for ad in ads])
+        placement_of = {c.campaign_id: c.placement for c in self.ref.campaigns}
+        self.ads_by_placement: dict[str, Sampler[Ad]] = {}
+        for placement in sorted(set(placement_of.values())):
+            ads = [ad for ad in self.ref.ads() if placement_of[ad.campaign_id] == placement]
+            self.ads_by_placement[placement] = Sampler(ads, [ad.bid_usd_minor for ad in ads])
         self.events: list[Event] = []
         self._counters: dict[str, int] = {}
 
