@@ -53,8 +53,12 @@ def cmd_status(args, s: Settings) -> int:
 def cmd_migrate(args, s: Settings) -> int:
     from shopstream.clickhouse import migrations
     from shopstream.clickhouse.client import connect
-    applied = migrations.apply(connect(s, "writer", database=""), s, log=say)
+    from shopstream.clickhouse.reference_tables import load_reference_tables
+    client = connect(s, "writer", database="")
+    applied = migrations.apply(client, s, log=say)
     say(f"migrations  {len(applied)} applied, database {s.clickhouse.database} up to date")
+    written = load_reference_tables(client, s)
+    say("reference   " + ", ".join(f"{table} {n} rows written" for table, n in written.items()))
     return 0
 
 
