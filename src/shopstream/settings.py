@@ -68,6 +68,9 @@ class TopicSettings:
     profile_windows: str = "shopstream.profile_windows"
     profile_lifetime: str = "shopstream.profile_lifetime"
     profile_affinity: str = "shopstream.profile_affinity"
+    ad_windows: str = "shopstream.ad_windows"
+    ad_performance: str = "shopstream.ad_performance_minute"
+    campaign_spend: str = "shopstream.campaign_spend"
 
     def inputs(self) -> list[str]:
         return [self.clickstream, self.orders, self.content]
@@ -137,6 +140,30 @@ class ProfileSettings:
 
 
 @dataclass(frozen=True)
+class AdSettings:
+    """Business parameters of the ad-CTR job (see README: Ad CTR features)."""
+
+    click_join_lookback_ms: int = 30 * 60_000   # a click matches an impression at most this much older
+    click_join_lookahead_ms: int = 60_000       # ... or this much newer (device clock skew)
+    conversion_window_ms: int = 24 * 3_600_000  # an order this long after an ad click converts it
+    base_ctr_feed: float = 0.012                 # prior mean CTR of each placement
+    base_ctr_search: float = 0.025
+    base_ctr_sidebar: float = 0.004
+    placement_strength: float = 1000.0           # prior strengths in pseudo-impressions
+    campaign_strength: float = 200.0
+    ad_strength: float = 100.0
+    segment_strength: float = 50.0
+    credible_level: float = 0.95
+    pace_tolerance: float = 0.1
+    bid_multiplier_low: float = 0.5
+    bid_multiplier_high: float = 1.5
+    ttl_s: int = 3 * 24 * 3600                   # serving keys expire after this long without an update
+
+    def base_ctr(self, placement: str) -> float | None:
+        return getattr(self, f"base_ctr_{placement}", None)
+
+
+@dataclass(frozen=True)
 class GeneratorSettings:
     seed: int = 42
     users: int = 2000
@@ -154,6 +181,7 @@ class Settings:
     clickhouse: ClickHouseSettings = field(default_factory=ClickHouseSettings)
     flink: FlinkSettings = field(default_factory=FlinkSettings)
     profiles: ProfileSettings = field(default_factory=ProfileSettings)
+    ads: AdSettings = field(default_factory=AdSettings)
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
     job_version: str = "0.1.0"
 

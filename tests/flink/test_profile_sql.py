@@ -6,13 +6,10 @@ from __future__ import annotations
 import pytest
 
 from shopstream.generator import GenerationParams, generate
-from shopstream.settings import REPO_ROOT, load_settings
+from shopstream.settings import load_settings
 from tests.e2e.reference import KafkaRecord, compute
 
 pytestmark = pytest.mark.flink
-
-SQL_DIR = REPO_ROOT / "sql" / "flink" / "user_profiles"
-
 
 def in_memory_records():
     params = GenerationParams(seed=7, users=25, products=60, start_ms=1_790_000_000_000, days=1.0, events=1500,
@@ -33,7 +30,7 @@ def flink_results():
     from jobs import user_profiles
     from shopstream.flink.environment import RunOptions, flink_config
     from shopstream.flink.params import event_time_sql
-    from shopstream.flink.sqlfiles import render_dir
+    from shopstream.flink.layers import is_output, is_source
 
     settings = load_settings()
     records = in_memory_records()
@@ -58,16 +55,17 @@ def flink_results():
                   .watermark("rt", f"rt - interval '{settings.profiles.watermark_delay_ms / 1000:.3f}' second")
                   .build())
         t_env.create_temporary_view(f"src_{event}", t_env.from_data_stream(ds, schema))
-    user_profiles.register_functions(t_env)
+    user_profiles.SPEC.register_functions(t_env)
     options = RunOptions(job="profile_sql_test")
-    statements = render_dir(SQL_DIR, user_profiles.sql_params(settings, options),
-                            user_profiles.sql_variants(settings, options))
-    for name, statement in statements:
-        if "020" <= name[:3] < "080":  # from staging to the profile views; sources are the rows above
+    for name, statement in user_profiles.SPEC.render(settings, options):
+        if not (is_source(name) or is_output(name)):  # the views; sources are the rows above
             t_env.execute_sql(statement)
     results = {}
-    queries = {view: f"select * from {view}" for view in ("profile_window_1h", "profile_window_30d",
-                                                           "profile_lifetime")}
+    window_columns = "user_id, window_name, as_of_ms, events, `views`, clicks, carts, engagements, orders, spend_minor"
+    lifetime_columns = ("user_id, as_of_ms, events, `views`, clicks, carts, orders, spend_minor, priced_views, "
+                        "viewed_price_minor, first_seen_ms, last_seen_ms, last_order_ms, device, country, last_event_ms")
+    queries = {view: f"select {window_columns} from {view}" for view in ("profile_window_1h", "profile_window_30d")}
+    queries["profile_lifetime"] = f"select {lifetime_columns} from profile_lifetime"
     queries["stg_clickstream"] = "select dq_reason, kafka_offset from stg_clickstream"
     for view, query in queries.items():
         with t_env.execute_sql(query).collect() as rows:

@@ -54,11 +54,9 @@ def test_variants_for_a_missing_file_are_an_error(tmp_path):
 def test_user_profiles_job_renders_every_statement():
     from jobs import user_profiles
     from shopstream.flink.environment import RunOptions
-    from shopstream.flink.sqlfiles import render_dir
     from shopstream.settings import load_settings
     settings, options = load_settings(env={}), RunOptions(job="user_profiles")
-    statements = [s for _, s in render_dir(user_profiles.SQL_DIR, user_profiles.sql_params(settings, options),
-                                           user_profiles.sql_variants(settings, options))]
+    statements = [s for _, s in user_profiles.SPEC.render(settings, options)]
     for name in ("src_clickstream", "src_orders", "stg_clickstream", "stg_orders", "profile_window_1h",
                  "profile_window_24h", "profile_window_7d", "profile_window_30d"):
         assert sum(f" {name} " in s or f" {name}\n" in s for s in statements) >= 1, name

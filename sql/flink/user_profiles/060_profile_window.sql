@@ -6,6 +6,7 @@ select
     user_id,
     '${window}' as window_name,
     tile_end_ms as as_of_ms,
+    tile_time,
     sum(events) over w as events,
     sum(`views`) over w as `views`,
     sum(clicks) over w as clicks,

@@ -6,11 +6,13 @@ select
     first_seen_ms, last_seen_ms, last_order_ms,
     split_index(last_context, '|', 1) as device,
     split_index(last_context, '|', 2) as country,
-    cast(split_index(last_context, '|', 0) as bigint) as last_event_ms
+    cast(split_index(last_context, '|', 0) as bigint) as last_event_ms,
+    tile_time
 from (
 select
     user_id,
     tile_end_ms as as_of_ms,
+    tile_time,
     sum(events) over w as events,
     sum(`views`) over w as `views`,
     sum(clicks) over w as clicks,

@@ -1,8 +1,8 @@
 insert into sink_profile_windows
-select * from profile_window_1h
+select user_id, window_name, as_of_ms, events, `views`, clicks, carts, engagements, orders, spend_minor from profile_window_1h
 union all
-select * from profile_window_24h
+select user_id, window_name, as_of_ms, events, `views`, clicks, carts, engagements, orders, spend_minor from profile_window_24h
 union all
-select * from profile_window_7d
+select user_id, window_name, as_of_ms, events, `views`, clicks, carts, engagements, orders, spend_minor from profile_window_7d
 union all
-select * from profile_window_30d
+select user_id, window_name, as_of_ms, events, `views`, clicks, carts, engagements, orders, spend_minor from profile_window_30d

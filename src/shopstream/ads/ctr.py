@@ -73,3 +73,26 @@ def smoothed_ctr(ad: Counts, campaign: Counts, placement: Counts, placement_base
     tail = (1.0 - level) / 2.0
     return SmoothedCtr(ctr=mean(a, b), lower=float(betaincinv(a, b, tail)), upper=float(betaincinv(a, b, 1.0 - tail)),
                        raw=(ad.clicks / ad.impressions) if ad.impressions else None, alpha=a, beta=b)
+
+
+def shrink_chain(base_ctr: float, levels: list[tuple[float, Counts]], level: float = 0.95) -> list[SmoothedCtr]:
+    """Smoothed CTR at every level of a chain, top first: ``levels`` = [(strength, counts), ...], e.g.
+    placement, campaign, ad, ad x segment. Level i's prior mean is level i-1's posterior mean (the
+    first level's is ``base_ctr``). ``smoothed_ctr`` is the same for the first three levels."""
+    out = []
+    prior = base_ctr
+    tail = (1.0 - level) / 2.0
+    for strength, counts in levels:
+        a, b = posterior(prior, strength, counts)
+        out.append(SmoothedCtr(ctr=mean(a, b), lower=float(betaincinv(a, b, tail)),
+                               upper=float(betaincinv(a, b, 1.0 - tail)),
+                               raw=(counts.clicks / counts.impressions) if counts.impressions else None,
+                               alpha=a, beta=b))
+        prior = out[-1].ctr
+    return out
+
+
+def ctr_counts(impressions: int, clicks: int) -> Counts:
+    """Counts for the estimate from a window's totals: a window can hold a click whose impression fell
+    just before it, so clicks are capped at impressions (orphan clicks are never in ``clicks``)."""
+    return Counts(max(0, impressions), max(0, min(clicks, impressions)))

@@ -13,12 +13,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from types import ModuleType
 
 from shopstream.broker import end_offsets, ensure_topics
 from shopstream.flink.checkpoints import (job_checkpoint_dir, latest_checkpoint, read_run_manifest,
                                           write_run_manifest)
 from shopstream.flink.environment import RunOptions, create_table_env
+from shopstream.flink.layers import JobSpec
 from shopstream.settings import REPO_ROOT, Settings, load_settings
 
 log = logging.getLogger("shopstream.run")
@@ -32,19 +32,19 @@ def available_jobs() -> list[str]:
     return sorted(p.stem for p in (REPO_ROOT / "jobs").glob("*.py") if not p.stem.startswith("_"))
 
 
-def load_job(name: str) -> ModuleType:
+def load_job(name: str) -> JobSpec:
     if name not in available_jobs():
         raise JobError(f"unknown job {name!r}; jobs: {', '.join(available_jobs())}")
-    return importlib.import_module(f"jobs.{name}")
+    return importlib.import_module(f"jobs.{name}").SPEC
 
 
 def _topic_names(settings: Settings, keys) -> list[str]:
     return [getattr(settings.topics, k) for k in keys]
 
 
-def plan_options(settings: Settings, job: ModuleType, *, bounded: bool, resume: bool) -> RunOptions:
+def plan_options(settings: Settings, job: JobSpec, *, bounded: bool, resume: bool) -> RunOptions:
     """Options of this run; writes the run manifest that a later ``--resume`` reads."""
-    name = job.JOB
+    name = job.name
     if resume:
         manifest = read_run_manifest(settings, name)
         checkpoint = latest_checkpoint(settings, name)
@@ -60,7 +60,7 @@ def plan_options(settings: Settings, job: ModuleType, *, bounded: bool, resume: 
     bounded_offsets = None
     if bounded:
         bounded_offsets = {t: end_offsets(settings.kafka.bootstrap_servers, t)
-                           for t in _topic_names(settings, job.INPUT_TOPICS)}
+                           for t in _topic_names(settings, job.input_topics)}
     run_id = str(int(time.time() * 1000))
     write_run_manifest(settings, name, {"bounded_offsets": bounded_offsets, "run_id": run_id,
                                         "job_version": settings.job_version})
@@ -116,7 +116,7 @@ def run_local(settings: Settings, name: str, *, bounded: bool = False, resume: b
             _drain_when_consumed(settings, options, result.get_job_client(), stop)
             _wait(result, name)
             outputs_done["ends"] = {t: end_offsets(settings.kafka.bootstrap_servers, t)
-                                    for t in _topic_names(settings, job.OUTPUT_TOPICS)}
+                                    for t in _topic_names(settings, job.output_topics)}
         else:
             while not stop.is_set() and not _job_ended(result.get_job_client()):
                 time.sleep(1.0)
@@ -180,13 +180,13 @@ def _drain_when_consumed(settings: Settings, options: RunOptions, job_client, st
     job_client._j_job_client.stopWithSavepoint(True, savepoints.resolve().as_uri(), canonical).get()
 
 
-def run_job_loader(settings: Settings, job: ModuleType, *, stop=None, until=None, progress=None) -> int:
+def run_job_loader(settings: Settings, job: JobSpec, *, stop=None, until=None, progress=None) -> int:
     from shopstream.clickhouse.client import connect as ch_connect
     from shopstream.loader.loop import run_loader
     from shopstream.serving.redis_client import connect as redis_connect
 
     appliers = job.loaders(settings, redis_connect(settings, "writer"), ch_connect(settings, "writer"))
-    return run_loader(settings, f"shopstream-loader-{job.JOB}", appliers, until=until, stop=stop,
+    return run_loader(settings, f"shopstream-loader-{job.name}", appliers, until=until, stop=stop,
                       batch_rows=settings.clickhouse.insert_batch_rows, progress=progress)
 
 

@@ -57,8 +57,13 @@ def render_dir(directory: Path, params: dict[str, str], variants: Variants | Non
 
 def apply_sql_dir(t_env, directory: Path, params: dict[str, str], variants: Variants | None = None):
     """Execute DDL/views of ``directory``; returns a StatementSet holding its INSERTs."""
+    return run_statements(t_env, render_dir(directory, params, variants))
+
+
+def run_statements(t_env, statements: list[tuple[str, str]]):
+    """Execute DDL/views in order; returns a StatementSet holding the INSERTs."""
     statement_set = t_env.create_statement_set()
-    for name, stmt in render_dir(directory, params, variants):
+    for name, stmt in statements:
         if not stmt:
             continue
         if _INSERT.match(stmt):

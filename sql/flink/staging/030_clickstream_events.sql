@@ -1,6 +1,7 @@
 -- Valid, on-time clickstream events, each event_id once (the first copy to arrive wins).
 create temporary view clickstream_events as
-select event_id, event_type, user_id, device, country, category, price_minor, currency, ts, rt
+select event_id, event_type, user_id, device, country, category, price_minor, currency,
+       ad_id, campaign_id, placement, impression_id, ts, rt
 from (
     select
         *,

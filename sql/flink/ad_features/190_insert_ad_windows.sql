@@ -1,0 +1,2 @@
+insert into sink_ad_windows
+${ad_window_union}
