@@ -5,7 +5,7 @@ import pytest
 
 from shopstream.clickhouse.append_once import absent_rows, canonical, insert_absent, key_positions, lookup_query
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 COLUMNS = ["minute", "ad_id", "campaign_id", "impressions"]
 KEY = ["campaign_id", "ad_id", "minute"]
 
@@ -63,6 +63,7 @@ def test_insert_absent_sends_one_bounded_lookup_and_one_insert():
     batch = [row(0, "ad-1", 5), row(3, "ad-1", 6), row(1, "ad-2", 7, campaign="cmp-02")]
     assert insert_absent(ch, "t", COLUMNS, batch, KEY) == 2
     (sql, params), = ch.queries
+    assert sql == lookup_query("t", KEY, "minute", "campaign_id")
     assert params == {"low": dt.datetime(2026, 9, 21, 10, 0), "high": dt.datetime(2026, 9, 21, 10, 3),
                       "values": ("cmp-01", "cmp-02")}
     assert ch.inserts == [("t", [list(batch[1]), list(batch[2])], COLUMNS)]

@@ -23,7 +23,7 @@ Key = tuple[Hashable, ...]
 def canonical(value: Any) -> Hashable:
     """A comparable form of a key value: aware datetimes as naive UTC (ClickHouse DateTime is UTC inside)."""
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
