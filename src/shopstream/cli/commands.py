@@ -139,6 +139,54 @@ def cmd_sql(args, s: Settings) -> int:
     return 0
 
 
+def cmd_query(args, s: Settings) -> int:
+    """Run an analyst query file; a bad name or parameter is a usage error (exit 2)."""
+    from shopstream.clickhouse import queries
+    try:
+        if args.list:
+            for name, query in queries.discover().items():
+                say(f"{name:<22} {query.summary}")
+            return 0
+        if not args.name:
+            raise queries.QueryError("name a query (shopstream query --list shows them)")
+        query = queries.find(args.name)
+        given = queries.parse_param_args(args.param)
+        queries.bind(query, given)  # names every missing parameter before connecting
+    except queries.QueryError as exc:
+        print(f"shopstream query: {exc}", file=sys.stderr)
+        return 2
+    from shopstream.clickhouse.client import connect
+    result = queries.run_raw(connect(s, "analyst"), query, given, fmt=args.format)
+    sys.stdout.write(result.decode() if isinstance(result, bytes) else str(result))
+    return 0
+
+
+def cmd_report(args, s: Settings) -> int:
+    from shopstream.clickhouse import queries
+    from shopstream.clickhouse.client import connect
+    try:
+        from shopstream.reports import campaign
+    except ImportError as exc:
+        print(f"shopstream report: needs matplotlib ({exc}): .venv/bin/pip install -e '.[report]'", file=sys.stderr)
+        return 1
+    try:
+        start = queries.utc_time_text(args.start, "--from") if args.start else None
+        end = queries.utc_time_text(args.end, "--to") if args.end else None
+    except queries.QueryError as exc:
+        print(f"shopstream report: {exc}", file=sys.stderr)
+        return 2
+    out = args.out or campaign.default_path(args.campaign_id)
+    if not str(out).lower().endswith(campaign.FORMATS):
+        print(f"shopstream report: --out {out}: use a .png or .html file name", file=sys.stderr)
+        return 2
+    series = campaign.fetch_series(connect(s, "analyst"), args.campaign_id, start, end)
+    path = campaign.write_report(series, out)
+    say(f"wrote {path}: campaign {args.campaign_id}, {len(series.hours)} hours, "
+        f"{sum(series.impressions):,} impressions, {sum(series.clicks):,} clicks, "
+        f"${sum(series.spend_minor) / 100:,.2f} spend")
+    return 0
+
+
 def cmd_serving(args, s: Settings) -> int:
     from shopstream.serving.profiles import decode_profile
     from shopstream.serving.redis_client import connect
@@ -192,5 +240,5 @@ def dispatch(args, settings: Settings) -> int:
     return {
         "up": cmd_up, "down": cmd_down, "status": cmd_status, "migrate": cmd_migrate,
         "generate": cmd_generate, "run": cmd_run, "submit": cmd_submit, "load": cmd_load,
-        "sql": cmd_sql, "serving": cmd_serving, "dlq": cmd_dlq, "guide": cmd_guide,
+        "sql": cmd_sql, "query": cmd_query, "report": cmd_report, "serving": cmd_serving, "dlq": cmd_dlq, "guide": cmd_guide,
     }[args.command](args, settings)

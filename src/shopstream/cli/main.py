@@ -52,6 +52,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", default="PrettyCompact", help="ClickHouse output format")
     s.add_argument("--as-writer", action="store_true", help="use the writer user (default: analyst)")
 
+    q = sub.add_parser("query", help="run an analyst query file (sql/queries/**/NAME.sql) and print the result",
+                       description="Run sql/queries/**/NAME.sql as the analyst user. Each file's header says "
+                                   "what it answers, its parameters and its columns.")
+    q.add_argument("name", nargs="?", help="query name, e.g. campaign_report (see --list)")
+    q.add_argument("--list", action="store_true", help="list the queries with what each answers, and exit")
+    q.add_argument("-p", "--param", action="append", metavar="KEY=VALUE",
+                   help="a query parameter, repeatable: --param campaign_id=cmp-01 --param 'from=2026-09-21 00:00:00' "
+                        "(times are UTC; ISO 8601 with an offset is converted)")
+    q.add_argument("--format", default="PrettyCompact",
+                   help="ClickHouse output format, e.g. CSVWithNames, JSONEachRow (default PrettyCompact)")
+
+    rp = sub.add_parser("report", help="write an advertiser report (PNG or self-contained HTML)")
+    rps = rp.add_subparsers(dest="report_command", required=True, metavar="REPORT")
+    rc = rps.add_parser("campaign", help="hourly impressions, clicks, CTR (raw and smoothed) and spend of a campaign")
+    rc.add_argument("campaign_id", help="campaign, e.g. cmp-01")
+    rc.add_argument("--out", metavar="PATH",
+                    help="output file; .png or .html by its extension (default reports/campaign-<ID>.png)")
+    rc.add_argument("--from", dest="start", metavar="TIME",
+                    help="start of the range, UTC, inclusive: YYYY-MM-DD[ HH:MM:SS] (default: the campaign's first hour)")
+    rc.add_argument("--to", dest="end", metavar="TIME",
+                    help="end of the range, UTC, exclusive (default: after the campaign's last hour)")
+
     sv = sub.add_parser("serving", help="read serving values from Redis")
     svs = sv.add_subparsers(dest="serving_command", required=True)
     sg = svs.add_parser("get", help="print a serving value as JSON")
