@@ -67,11 +67,12 @@ def event_time(rec: KafkaRecord) -> int:
     return rec.timestamp_ms
 
 
-def compute(records: list[KafkaRecord], *, topics: dict[str, str], watermark_delay_ms: int,
-            reporting_currency: str, affinity_epoch_ms: int, affinity_half_life_h: float) -> Expected:
-    """``topics`` maps contract event names (clickstream, orders) to topic names."""
+def accept(records: list[KafkaRecord], *, topics: dict[str, str], watermark_delay_ms: int,
+           out: "Expected | None" = None) -> dict[str, list[dict]]:
+    """Staging: valid, on-time, first copies of each event (by event type); dead letters and late
+    events are added to ``out``. ``topics`` maps contract event names to topic names."""
     contract = load_contract()
-    out = Expected()
+    out = out if out is not None else Expected()
     accepted: dict[str, list[dict]] = {"clickstream": [], "orders": []}
     for event, topic in topics.items():
         schema = contract[event]
@@ -95,6 +96,14 @@ def compute(records: list[KafkaRecord], *, topics: dict[str, str], watermark_del
                         seen_ids.add(doc["event_id"])
                         accepted[event].append(doc)
                 watermark = rt - watermark_delay_ms if watermark is None else max(watermark, rt - watermark_delay_ms)
+    return accepted
+
+
+def compute(records: list[KafkaRecord], *, topics: dict[str, str], watermark_delay_ms: int,
+            reporting_currency: str, affinity_epoch_ms: int, affinity_half_life_h: float) -> Expected:
+    """``topics`` maps contract event names (clickstream, orders) to topic names."""
+    out = Expected()
+    accepted = accept(records, topics=topics, watermark_delay_ms=watermark_delay_ms, out=out)
     _profiles(accepted, out, reporting_currency, affinity_epoch_ms, affinity_half_life_h * 3_600_000)
     return out
 
