@@ -5,8 +5,9 @@ import pytest
 
 from shopstream.ads.ctr import Priors
 from shopstream.ads.pacing import DEFAULT_HOURLY_TRAFFIC
-from shopstream.clickhouse.queries import QUERIES_DIR, QueryError, bind, discover, find, parse, parse_param_args
-from shopstream.generator.sessions import CTR_BY_PLACEMENT
+from shopstream.clickhouse.queries import (QUERIES_DIR, QueryError, bind, discover, find, parse, parse_param_args,
+                                          settings_params)
+from shopstream.settings import load_settings
 
 ADS_QUERIES = {"campaign_report", "placement_comparison", "ctr_over_time", "pacing", "campaign_hourly"}
 
@@ -28,15 +29,24 @@ def test_time_ranges_are_utc_parameters():
         assert types.get("from") == types.get("to") == "DateTime('UTC')", q.name
 
 
-def test_smoothing_defaults_are_the_ones_of_the_ads_package():
+def test_file_defaults_are_the_default_settings_and_priors():
+    """A query run by another client (defaults) agrees with `shopstream query` on default settings."""
+    from_settings = settings_params(load_settings(env={}))
     priors = Priors()
-    for name in ("ctr_over_time", "campaign_hourly"):
-        defaults = {p.name: p.default for p in find(name).params if p.default is not None}
-        for placement, ctr in CTR_BY_PLACEMENT.items():
-            assert float(defaults[f"base_ctr_{placement}"]) == ctr
-        assert float(defaults["placement_strength"]) == priors.placement_strength
-        assert float(defaults["campaign_strength"]) == priors.campaign_strength
-    assert float({p.name: p.default for p in find("ctr_over_time").params}["ad_strength"]) == priors.ad_strength
+    assert {k: float(v) for k, v in from_settings.items() if k.endswith("_strength")} == {
+        "placement_strength": priors.placement_strength, "campaign_strength": priors.campaign_strength,
+        "ad_strength": priors.ad_strength}
+    for q in discover().values():
+        for p in q.params:
+            if p.default is not None:
+                assert float(p.default) == float(from_settings[p.name]), (q.name, p.name)
+
+
+def test_settings_replace_file_defaults_but_not_given_values():
+    q = find("pacing")
+    fallbacks = {"tolerance": "0.25", "ad_strength": "7"}  # ad_strength is not pacing's: ignored
+    assert bind(q, {"from": "2026-09-21", "to": "2026-09-22"}, fallbacks)["tolerance"] == "0.25"
+    assert bind(q, {"from": "2026-09-21", "to": "2026-09-22", "tolerance": "0"}, fallbacks)["tolerance"] == "0"
 
 
 def test_pacing_curve_is_the_default_hourly_traffic():

@@ -68,7 +68,8 @@ def cmd_generate(args, s: Settings) -> int:
     config = GenerationParams(seed=args.seed if args.seed is not None else g.seed,
                              users=args.users or g.users, products=g.products, start_ms=g.start_ms,
                              days=args.days or g.days, events=args.events, bad_share=args.bad_share,
-                             late_share=args.late_share, duplicate_share=args.duplicate_share)
+                             late_share=args.late_share, duplicate_share=args.duplicate_share,
+                             orphan_click_share=args.orphan_click_share)
     records = generate(config)
     started = time.monotonic()
     if args.to_files:
@@ -151,12 +152,13 @@ def cmd_query(args, s: Settings) -> int:
             raise queries.QueryError("name a query (shopstream query --list shows them)")
         query = queries.find(args.name)
         given = queries.parse_param_args(args.param)
-        queries.bind(query, given)  # names every missing parameter before connecting
+        fallbacks = queries.settings_params(s)
+        queries.bind(query, given, fallbacks)  # names every missing parameter before connecting
     except queries.QueryError as exc:
         print(f"shopstream query: {exc}", file=sys.stderr)
         return 2
     from shopstream.clickhouse.client import connect
-    result = queries.run_raw(connect(s, "analyst"), query, given, fmt=args.format)
+    result = queries.run_raw(connect(s, "analyst"), query, given, fmt=args.format, fallbacks=fallbacks)
     sys.stdout.write(result.decode() if isinstance(result, bytes) else str(result))
     return 0
 
@@ -179,7 +181,7 @@ def cmd_report(args, s: Settings) -> int:
     if not str(out).lower().endswith(campaign.FORMATS):
         print(f"shopstream report: --out {out}: use a .png or .html file name", file=sys.stderr)
         return 2
-    series = campaign.fetch_series(connect(s, "analyst"), args.campaign_id, start, end)
+    series = campaign.fetch_series(connect(s, "analyst"), args.campaign_id, start, end, queries.settings_params(s))
     path = campaign.write_report(series, out)
     say(f"wrote {path}: campaign {args.campaign_id}, {len(series.hours)} hours, "
         f"{sum(series.impressions):,} impressions, {sum(series.clicks):,} clicks, "

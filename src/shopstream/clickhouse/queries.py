@@ -3,7 +3,8 @@
 A query file starts with a comment block: its first line says what the query answers; a
 ``Parameters:`` section lists one ClickHouse query parameter a line, ``{name:Type}``, optionally
 ``= default`` (one word), then what it means. The rest of the file is one SELECT that uses exactly
-those parameters. Queries run as the read-only analyst user, with server-side parameter binding.
+those parameters. Queries run as the read-only analyst user, with server-side parameter binding;
+``shopstream query`` fills business parameters the user did not give from settings (``settings_params``).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from shopstream.settings import REPO_ROOT
+from shopstream.settings import REPO_ROOT, Settings
 
 QUERIES_DIR = REPO_ROOT / "sql" / "queries"
 _DECLARED = re.compile(r"^--\s+\{(\w+):([^{}]+)\}(?:\s*=\s*(\S+))?\s+(\S.*)$")
@@ -123,11 +124,24 @@ def parse_param_args(args: Iterable[str] | None) -> dict[str, str]:
     return params
 
 
-def bind(query: QueryFile, given: Mapping[str, str]) -> dict[str, str]:
-    """The parameter values to send: the given ones and the defaults of the rest. Names every missing
-    and unknown parameter in one error."""
+def settings_params(settings: Settings) -> dict[str, str]:
+    """Business parameters that query files may take, from settings (``[ads]``): the placements' base
+    CTRs, the prior strengths and the pacing tolerance. They replace a file's defaults."""
+    a = settings.ads
+    values = {"base_ctr_feed": a.base_ctr_feed, "base_ctr_search": a.base_ctr_search,
+              "base_ctr_sidebar": a.base_ctr_sidebar, "placement_strength": a.placement_strength,
+              "campaign_strength": a.campaign_strength, "ad_strength": a.ad_strength,
+              "tolerance": a.pace_tolerance}
+    return {name: repr(float(value)) for name, value in values.items()}
+
+
+def bind(query: QueryFile, given: Mapping[str, str], fallbacks: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The parameter values to send: the given ones, then ``fallbacks`` (e.g. ``settings_params``) for
+    the parameters the query takes, then the file's defaults. Names every missing and unknown
+    parameter in one error."""
     known = {p.name: p for p in query.params}
     unknown = sorted(set(given) - set(known))
+    given = {**{k: v for k, v in (fallbacks or {}).items() if k in known}, **given}
     missing = [p for p in query.params if p.name not in given and p.default is None]
     problems = []
     if missing:
@@ -159,13 +173,15 @@ def utc_time_text(value: str, what: str) -> str:
     return parsed.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def run_raw(client: Client, query: QueryFile, given: Mapping[str, str], fmt: str = "PrettyCompact") -> bytes:
+def run_raw(client: Client, query: QueryFile, given: Mapping[str, str], fmt: str = "PrettyCompact",
+            fallbacks: Mapping[str, str] | None = None) -> bytes:
     """The result in a ClickHouse output format, as ``shopstream query`` prints it."""
-    return client.raw_query(query.sql, parameters=bind(query, given), fmt=fmt)
+    return client.raw_query(query.sql, parameters=bind(query, given, fallbacks), fmt=fmt)
 
 
-def run_rows(client: Client, query: QueryFile, given: Mapping[str, str]) -> list[dict[str, Any]]:
+def run_rows(client: Client, query: QueryFile, given: Mapping[str, str],
+             fallbacks: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The result as one dict per row (column name -> value)."""
-    result = client.query(query.sql, parameters=bind(query, given))
+    result = client.query(query.sql, parameters=bind(query, given, fallbacks))
     names: Sequence[str] = result.column_names
     return [dict(zip(names, row)) for row in result.result_rows]

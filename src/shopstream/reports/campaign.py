@@ -114,32 +114,36 @@ def build_figure(s: CampaignSeries) -> Figure:
     fig = Figure(figsize=(11, 10), layout="constrained")
     FigureCanvasAgg(fig)
     ax_imp, ax_clk, ax_ctr, ax_spend = fig.subplots(4, 1, sharex=True)
-    width = 1 / 24 * 0.85  # an hour, in days (matplotlib's date unit)
     fig.suptitle(f"Campaign {s.campaign_id}: hourly performance (UTC)")
+    bar = {"width": 1 / 24 * 0.85, "align": "edge"}  # a bar covers its hour (matplotlib dates are in days)
+    middle = [h + dt.timedelta(minutes=30) for h in s.hours]
 
-    ax_imp.bar(s.hours, s.impressions, width=width, color="#4c72b0")
+    ax_imp.bar(s.hours, s.impressions, color="#4c72b0", **bar)
     ax_imp.set_ylabel("impressions")
-    ax_clk.bar(s.hours, s.clicks, width=width, color="#55a868", label="clicks")
+    ax_clk.bar(s.hours, s.clicks, color="#55a868", label="clicks", **bar)
     if any(s.orphan_clicks):
-        ax_clk.bar(s.hours, s.orphan_clicks, width=width, bottom=s.clicks, color="#c44e52", label="orphan clicks")
+        ax_clk.bar(s.hours, s.orphan_clicks, bottom=s.clicks, color="#c44e52", label="orphan clicks", **bar)
         ax_clk.legend(loc="upper left")
     ax_clk.set_ylabel("clicks")
 
-    ctr_hours = [h for h, v in zip(s.hours, s.raw_ctr) if v is not None]
-    ax_ctr.plot(ctr_hours, [100 * v for v in s.raw_ctr if v is not None], ".", color="#8c8c8c", label="raw CTR")
-    sm_hours = [h for h, v in zip(s.hours, s.smoothed_ctr) if v is not None]
-    ax_ctr.plot(sm_hours, [100 * v for v in s.smoothed_ctr if v is not None], "-", color="#dd8452",
-                label="smoothed CTR")
+    raw = [(m, 100 * v) for m, v in zip(middle, s.raw_ctr) if v is not None]
+    smoothed = [(m, 100 * v) for m, v in zip(middle, s.smoothed_ctr) if v is not None]
+    ax_ctr.plot([m for m, _ in raw], [v for _, v in raw], ".", color="#8c8c8c", label="raw CTR")
+    ax_ctr.plot([m for m, _ in smoothed], [v for _, v in smoothed], "-", color="#dd8452", label="smoothed CTR")
     ax_ctr.set_ylabel("CTR, %")
     ax_ctr.legend(loc="upper left")
 
-    ax_spend.bar(s.hours, [v / 100 for v in s.spend_minor], width=width, color="#8172b3", label="spend in the hour")
-    ax_spend.step(s.hours, [v / 100 for v in s.spend_of_day_minor], where="post", color="#64b5cd",
-                  label="spend of the day so far")
+    ax_spend.bar(s.hours, [v / 100 for v in s.spend_minor], color="#8172b3", label="spend in the hour", **bar)
+    by_day: dict[dt.date, list[tuple[dt.datetime, float]]] = {}
+    for hour, so_far in zip(s.hours, s.spend_of_day_minor):
+        by_day.setdefault(hour.date(), []).append((hour + dt.timedelta(hours=1), so_far / 100))
+    for i, points in enumerate(by_day.values()):
+        ax_spend.plot([x for x, _ in points], [y for _, y in points], ".-", color="#64b5cd",
+                      label="spend of the day by the end of the hour" if i == 0 else None)
     if s.daily_budget_minor:
         ax_spend.axhline(s.daily_budget_minor / 100, color="#c44e52", linestyle="--", label="daily budget")
     ax_spend.set_ylabel("USD")
-    ax_spend.legend(loc="upper left")
+    ax_spend.legend(loc="best")
 
     locator = AutoDateLocator()
     ax_spend.xaxis.set_major_locator(locator)
@@ -193,12 +197,12 @@ def write_report(s: CampaignSeries, path: str | Path) -> Path:
 
 
 def fetch_series(client: Client, campaign_id: str, start: str | None = None, end: str | None = None,
-                 params: Mapping[str, str] | None = None) -> CampaignSeries:
-    """Run ``campaign_hourly`` for the campaign (default: its whole history) as the given client."""
+                 fallbacks: Mapping[str, str] | None = None) -> CampaignSeries:
+    """Run ``campaign_hourly`` for the campaign (default: its whole history) as the given client;
+    ``fallbacks`` give the smoothing parameters (``queries.settings_params``), else the file's defaults."""
     query = queries.find(QUERY_NAME)
-    given = {"campaign_id": campaign_id, "from": start or WHOLE_HISTORY[0], "to": end or WHOLE_HISTORY[1],
-             **(params or {})}
-    rows = queries.run_rows(client, query, given)
+    given = {"campaign_id": campaign_id, "from": start or WHOLE_HISTORY[0], "to": end or WHOLE_HISTORY[1]}
+    rows = queries.run_rows(client, query, given, fallbacks)
     if not rows:
         span = f" in [{start or 'its start'}, {end or 'its end'})" if start or end else ""
         raise NoCampaignData(f"campaign {campaign_id!r} has no ad performance{span}: check the id "
