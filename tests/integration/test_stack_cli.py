@@ -36,9 +36,11 @@ def stack_env(tmp_path):
 def test_up_is_idempotent_and_down_stops_everything(stack_env):
     first = run_cli(stack_env, "up")
     assert first.returncode == 0, first.stderr
-    assert "migrations  4 applied" in first.stdout or "applied 0004" in first.stdout
+    assert "applied 0004" in first.stdout and "applied 0006" in first.stdout
+    assert "reference   ad_campaigns " in first.stdout and " 0 rows" not in first.stdout
     again = run_cli(stack_env, "up")
     assert again.returncode == 0 and again.stdout.count("already running") == 3
+    assert "ad_campaigns 0 rows written, ad_ads 0 rows written" in again.stdout  # migrate loads references once
     status = run_cli(stack_env, "status")
     assert status.stdout.count("up (pid") == 3
     down = run_cli(stack_env, "down")
