@@ -24,7 +24,9 @@ def shopstream(*args: str, timeout: float = 600, check: bool = True) -> subproce
     done = subprocess.run([sys.executable, "-m", "shopstream.cli.main", *args], cwd=REPO_ROOT, env=os.environ.copy(),
                           capture_output=True, text=True, timeout=timeout)
     if check and done.returncode != 0:
-        raise AssertionError(f"shopstream {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}")
+        causes = [ln for ln in done.stderr.splitlines() if "Exception" in ln and not ln.lstrip().startswith("at ")]
+        raise AssertionError(f"shopstream {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n"
+                             + "\n".join(causes[:10]) + f"\n...\n{done.stderr[-3000:]}")
     return done
 
 

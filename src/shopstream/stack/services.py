@@ -46,7 +46,7 @@ def redis_config(settings: Settings, data_dir: Path) -> str:
         # The default user is the writer; serving gets read commands only.
         f"user default on >{r.password.reveal()} ~* &* +@all",
         f"user {r.serving_user} on >{r.serving_password.reveal()} ~* resetchannels -@all +@read +ping +hello "
-        "+auth +client|setname +info",
+        "+auth +client|setname +info +select",
         "",
     ])
 
