@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--bad-share", type=float, default=0.0, help="share of bad records, e.g. 0.01")
     g.add_argument("--late-share", type=float, default=0.0, help="share of late events")
     g.add_argument("--duplicate-share", type=float, default=0.0, help="share of duplicated events")
+    g.add_argument("--orphan-click-share", type=float, default=0.03,
+                   help="share of ad clicks whose impression is lost (arrive as orphan clicks; default 0.03)")
     g.add_argument("--rate", type=float, help="events per second (default: as fast as possible)")
     g.add_argument("--to-files", metavar="DIR", help="write JSONL files instead of producing to the broker")
     g.add_argument("--if-empty", action="store_true",
