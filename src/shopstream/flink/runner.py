@@ -100,6 +100,10 @@ def run_local(settings: Settings, name: str, *, bounded: bool = False, resume: b
     loaded = {"n": 0}
     loader_error: list[BaseException] = []
     loader_thread = None
+    # Submit before the loader thread exists: py4j's finalizers run in whichever thread collects a JavaObject
+    # and open a second gateway connection (a second Java thread); planning that then lands on a thread
+    # without Calcite's thread-local metadata provider fails with "NullPointerException: metadataHandlerProvider".
+    result = statements.execute()
     if with_loader:
         def _load():
             try:
@@ -110,7 +114,6 @@ def run_local(settings: Settings, name: str, *, bounded: bool = False, resume: b
                 stop.set()
         loader_thread = threading.Thread(target=_load, name=f"loader-{name}", daemon=True)
         loader_thread.start()
-    result = statements.execute()
     try:
         if options.bounded_offsets is not None:
             _drain_when_consumed(settings, options, result.get_job_client(), stop)
