@@ -3,6 +3,10 @@ SHELL := /bin/bash
 VENV := .venv
 SS := $(VENV)/bin/shopstream
 EVENTS ?= 200000
+BENCH_EVENTS ?= 1000000
+BENCH_JOBS ?= user_profiles
+BENCH_TOGETHER ?=
+BENCH_ARGS ?=
 
 .PHONY: install demo test test-unit down status bench clean
 
@@ -20,6 +24,11 @@ test: install
 
 test-unit: install
 	@$(VENV)/bin/python -m pytest tests/unit
+
+# benchmarks: README.md, section Benchmarks (results in bench/results/)
+bench: install
+	@$(VENV)/bin/python -m bench.run --events $(BENCH_EVENTS) --jobs $(BENCH_JOBS) \
+		$(if $(BENCH_TOGETHER),--together $(BENCH_TOGETHER)) $(BENCH_ARGS)
 
 down:
 	@$(SS) down
