@@ -125,6 +125,7 @@ class FlinkSettings:
     python_execution_mode: str = "thread"
     bundle_size: int = 1000
     state_ttl_ms: int = 2 * 24 * 3600 * 1000
+    managed_memory: str = "512m"   # managed memory of a local run (window buffers, RocksDB if used)
 
 
 @dataclass(frozen=True)

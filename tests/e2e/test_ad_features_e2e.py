@@ -27,8 +27,9 @@ TABLES = ("ad_performance_minute", "ad_performance_hourly", "ad_performance_dail
 def ad_settings(stack_settings):
     prefix = f"ad-e2e-{uuid.uuid4().hex[:6]}"
     overrides = {f"SHOPSTREAM_TOPICS__{name.upper()}": f"{prefix}.{name}"
-                 for name in ("clickstream", "orders", "content", "dead_letters", "late_events", "ad_windows",
-                              "ad_performance", "campaign_spend")}
+                 for name in ("clickstream", "orders", "content", "dead_letters", "late_events", "profile_windows",
+                              "profile_lifetime", "profile_affinity", "ad_windows", "ad_performance",
+                              "campaign_spend")}
     overrides["SHOPSTREAM_REDIS__DB"] = "1"
     overrides["SHOPSTREAM_CLICKHOUSE__DATABASE"] = f"ad_e2e_{uuid.uuid4().hex[:8]}"
     saved = {k: os.environ.get(k) for k in overrides}
@@ -105,24 +106,32 @@ def test_ad_job_matches_batch_computation(ad_settings, expected):
     assert_sinks_match(ad_settings, expected)
 
 
-def test_crash_and_resume_leaves_sinks_as_without_crash(ad_settings, expected):
+def test_engagement_job_crash_and_resume_leaves_both_products_as_without_crash(ad_settings, expected):
+    """The all-products job (staging once, profiles and ads), killed mid-stream and resumed: the ad sinks
+    equal the batch computation, and so do the profiles."""
     from shopstream.flink.checkpoints import latest_checkpoint
     from shopstream.serving.redis_client import connect
+    from tests.e2e.test_user_profiles_e2e import assert_profiles_equal, expected_for
 
     connect(ad_settings, "writer").flushdb()
     ch = harness.ch_connect(ad_settings, "writer")
     for table in TABLES:
         ch.command(f"truncate table {table}")
-    proc = harness.start_shopstream("run", "ad_features", "--bounded")
+    proc = harness.start_shopstream("run", "engagement", "--bounded")
     deadline = time.monotonic() + 300
     db = ad_settings.clickhouse.database
     while time.monotonic() < deadline and proc.poll() is None:
         loaded = harness.ch_rows(ad_settings, f"select count() from {db}.ad_performance_minute")[0][0]
-        if latest_checkpoint(ad_settings, "ad_features") is not None and loaded > 0:
+        if latest_checkpoint(ad_settings, "engagement") is not None and loaded > 0:
             break
         time.sleep(0.5)
-    assert proc.poll() is None, "the job finished before it could be killed; make the input larger"
+    if proc.poll() is not None:
+        output = proc.stdout.read() if proc.stdout else ""
+        causes = [ln for ln in output.splitlines() if "Exception" in ln and not ln.lstrip().startswith("at ")]
+        pytest.fail(f"the job ended ({proc.returncode}) before it could be killed:\n" + "\n".join(causes[:10])
+                    + "\n...\n" + output[-3000:])
     harness.kill_hard(proc)
-    assert latest_checkpoint(ad_settings, "ad_features") is not None
-    harness.shopstream("run", "ad_features", "--resume")
+    assert latest_checkpoint(ad_settings, "engagement") is not None
+    harness.shopstream("run", "engagement", "--resume")
     assert_sinks_match(ad_settings, expected)
+    assert_profiles_equal(harness.redis_profiles(ad_settings), expected_for(ad_settings).profiles)

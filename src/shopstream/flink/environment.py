@@ -66,6 +66,9 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
         "python.client.executable": sys.executable,
         "python.fn-execution.bundle.size": str(f.bundle_size),
         "restart-strategy.type": "none",
+        # Every window aggregation buffers in managed memory; the local MiniCluster's default (128 MB
+        # over all slots) is too little for a job with all products (tasks fail with a null segment).
+        "taskmanager.memory.managed.size": f.managed_memory,
     }
     if options.ship_jars:
         conf["pipeline.jars"] = ";".join(j.resolve().as_uri() for j in connector_jars(settings))
