@@ -16,7 +16,7 @@ install:
 demo: install
 	@$(SS) up
 	@$(SS) generate --if-empty --events $(EVENTS) --bad-share 0.01 --late-share 0.005 --duplicate-share 0.01
-	@$(SS) run user_profiles --bounded
+	@$(SS) run engagement --bounded
 	@$(SS) guide
 
 test: install

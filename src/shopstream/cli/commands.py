@@ -219,18 +219,26 @@ def cmd_guide(args, s: Settings) -> int:
         f"select count() from {db}.dead_letters final", f"select count() from {db}.late_events final"))
     top = client.query(f"select user_id from {db}.user_profiles final order by events_total desc limit 1").result_rows
     sample = top[0][0] if top else "<user_id>"
+    ad_rows = client.query(f"select campaign_id, any(ad_id), sum(impressions), sum(clicks) from {db}.ad_performance_daily "
+                           f"group by campaign_id order by sum(impressions) desc limit 1").result_rows
+    campaign, ad, impressions, clicks = ad_rows[0] if ad_rows else ("<campaign_id>", "<ad_id>", 0, 0)
     c, r = s.clickhouse, s.redis
     say(f"""
-shopstream demo: {users} user profiles, {dead} dead letters, {late} late events.
+shopstream demo: {users} user profiles, {dead} dead letters, {late} late events;
+ads: the busiest campaign {campaign} had {impressions} impressions and {clicks} clicks.
 
 Serving (Redis {r.host}:{r.port}, read-only user '{r.serving_user}'):
   .venv/bin/shopstream serving get profile:{sample}
   redis-cli -p {r.port} --user {r.serving_user} --pass <serving password> HGETALL profile:{sample}
+  .venv/bin/shopstream serving get ads:ad:{ad}          (also ads:campaign:{campaign}, ads:pacing:{campaign})
 
 Analytics (ClickHouse HTTP at {c.url}, database {db}, analyst user '{c.analyst_user}'):
   .venv/bin/shopstream sql "select segment, count() as users, sum(spend_minor_total) / 100 as spend_usd
                              from user_profiles final group by segment order by users desc"
   .venv/bin/shopstream dlq list
+  .venv/bin/shopstream query --list
+  .venv/bin/shopstream query campaign_report --param campaign_id={campaign} --param from=2000-01-01 --param to=2100-01-01
+  .venv/bin/shopstream report campaign {campaign}         (writes reports/campaign-{campaign}.png)
   curl -u {c.analyst_user}:<password> '{c.url}/?database={db}' --data-binary 'select * from user_profiles final limit 3 format Vertical'
 
 Stack:  .venv/bin/shopstream status     Stop it: make down     Passwords: config/shopstream.toml
