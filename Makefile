@@ -4,8 +4,8 @@ VENV := .venv
 SS := $(VENV)/bin/shopstream
 EVENTS ?= 200000
 BENCH_EVENTS ?= 1000000
-BENCH_JOBS ?= user_profiles
-BENCH_TOGETHER ?=
+BENCH_JOBS ?= user_profiles,ad_features
+BENCH_TOGETHER ?= engagement
 BENCH_ARGS ?=
 
 .PHONY: install demo test test-unit down status bench clean
@@ -27,8 +27,8 @@ test-unit: install
 
 # benchmarks: README.md, section Benchmarks (results in bench/results/)
 bench: install
-	@$(VENV)/bin/python -m bench.run --events $(BENCH_EVENTS) --jobs $(BENCH_JOBS) \
-		$(if $(BENCH_TOGETHER),--together $(BENCH_TOGETHER)) $(BENCH_ARGS)
+	@$(VENV)/bin/python -m bench.run --events $(BENCH_EVENTS) --jobs $(BENCH_JOBS) --together $(BENCH_TOGETHER) \
+		$(BENCH_ARGS)
 
 down:
 	@$(SS) down

@@ -32,9 +32,12 @@ ROWS: list[tuple[str, tuple[str, ...], str]] = [
     ("  of which event-time wait p50 / p99, ms", ("freshness", "products", "profile", "event_time_wait_ms"), "p50p99"),
     ("  of which pipeline p50 / p99, ms", ("freshness", "products", "profile", "pipeline_ms"), "p50p99"),
     ("ad freshness p50 / p99, ms", ("freshness", "products", "ad", "freshness_ms"), "p50p99"),
+    ("  of which event-time wait p50 / p99, ms ", ("freshness", "products", "ad", "event_time_wait_ms"), "p50p99"),
+    ("  of which pipeline p50 / p99, ms ", ("freshness", "products", "ad", "pipeline_ms"), "p50p99"),
     ("profile read p50 / p99, ms (at that rate)", ("freshness", "reads", "profile", "service_ms"), "p50p99"),
     ("ad read p50 / p99, ms (at that rate)", ("freshness", "reads", "ad", "service_ms"), "p50p99"),
     ("profile read p50 / p99, ms (at max rate)", ("throughput", "reads", "profile", "service_ms"), "p50p99"),
+    ("ad read p50 / p99, ms (at max rate)", ("throughput", "reads", "ad", "service_ms"), "p50p99"),
 ]
 
 # figure -> (path, higher is better)

@@ -1,6 +1,6 @@
 """The benchmark: shopstream's jobs and their peers on the same generated events, on this machine.
 
-    python -m bench.run [--events N] [--jobs user_profiles,ad_features] [--together engagement]
+    python -m bench.run [--events N] [--jobs user_profiles,ad_features] [--together engagement|concurrent|none]
                         [--peers java_sql,python_consumer] [--out bench/results]
 
 Starts a private stack on free loopback ports, generates N events once and produces them to the input
@@ -11,9 +11,8 @@ topics, then measures each target in turn on those same topic contents:
 2. *half rate*: the target runs unbounded on empty topics while the same events are produced at half its
    measured events/s: freshness (bench/freshness.py) and serving reads under that load.
 
-Targets: each job of ``--jobs``; all jobs together (``--together``: a job composing them, or
-``concurrent`` to run the listed jobs side by side; by default ``concurrent`` when several jobs are
-listed); and the peers. Results: ``<out>/<date>-<commit>.json`` and ``.md``. README.md, section
+Targets: each job of ``--jobs``; all jobs together (``--together``: a job composing them, by default
+``engagement``, or ``concurrent`` to run the listed jobs side by side); and the peers. Results: ``<out>/<date>-<commit>.json`` and ``.md``. README.md, section
 Benchmarks, defines every figure.
 """
 from __future__ import annotations
@@ -78,7 +77,7 @@ def plan_targets(jobs: list[str], together: str, peers: list[str]) -> list[Targe
         targets.append(Target("together", "together", tuple(c for t in targets for c in t.commands),
                               tuple(dict.fromkeys(p for t in targets for p in t.products)),
                               tuple(dict.fromkeys(i for t in targets for i in t.input_topics))))
-    elif together not in ("none", "concurrent"):
+    elif together not in ("none", "concurrent", *jobs):
         targets.append(job_target(together, "together"))
     for peer in peers:
         targets.append(Target(peer, "peer", (PEER_COMMANDS[peer],), ("profile",), PEER_INPUTS))
@@ -147,6 +146,9 @@ class Bench:
             report.unlink(missing_ok=True)
             argv = [sys.executable, *command, "--report", str(report)] + (["--bounded"] if bounded else [])
             logf = (self.root / "logs" / f"{phase}_{target.name}_{i}.log").open("ab")
+            flink_logs = self.root / "logs" / f"flink_{phase}_{target.name}_{i}"  # a JVM truncates its log file
+            flink_logs.mkdir(exist_ok=True)
+            env = {**env, "FLINK_LOG_DIR": str(flink_logs)}
             procs.append(subprocess.Popen(argv, cwd=REPO_ROOT, env={**os.environ, **env}, stdout=logf,
                                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True))
             reports.append(report)
@@ -478,10 +480,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--events", type=int, default=1_000_000, help="events generated (default 1,000,000)")
-    p.add_argument("--jobs", default="user_profiles", help="comma-separated shopstream jobs (default user_profiles)")
-    p.add_argument("--together", default=None,
-                   help="all jobs together: a job composing them (e.g. engagement), 'concurrent' (the listed jobs "
-                        "side by side) or 'none' (default: concurrent when several jobs are listed)")
+    p.add_argument("--jobs", default="user_profiles,ad_features",
+                   help="comma-separated shopstream jobs (default user_profiles,ad_features)")
+    p.add_argument("--together", default="engagement",
+                   help="all jobs together: a job composing them (default engagement), 'concurrent' (the listed "
+                        "jobs side by side) or 'none'")
     p.add_argument("--peers", default="java_sql,python_consumer", help="comma-separated peers, or 'none'")
     p.add_argument("--users", type=int, help="users in the generated traffic (default from settings)")
     p.add_argument("--days", type=float, help="days of generated traffic (default from settings)")
@@ -502,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.setswitchinterval(0.001)  # the producer thread must not hold up the freshness poller for long
 
     jobs = [j for j in args.jobs.split(",") if j]
-    together = args.together or ("concurrent" if len(jobs) > 1 else "none")
+    together = args.together
     peers = [] if args.peers == "none" else [x for x in args.peers.split(",") if x]
     unknown = [x for x in peers if x not in PEER_COMMANDS]
     if unknown:
