@@ -178,14 +178,19 @@ class ProcessSampler(threading.Thread):
         self.sample()
         return self.summary()
 
+    def thread_cpu_s(self) -> dict[str, float]:
+        """CPU seconds so far per thread group (see ``thread_group``)."""
+        by_thread: dict[str, float] = {}
+        for comm, ticks in list(self._thread_ticks.values()):
+            key = thread_group(comm)
+            by_thread[key] = by_thread.get(key, 0.0) + ticks / CLOCK_TICKS
+        return by_thread
+
     def summary(self) -> SampleSummary:
         by_class: dict[str, float] = {}
         for seen in self._seen.values():
             by_class[seen.cls] = by_class.get(seen.cls, 0.0) + (seen.last_ticks - seen.first_ticks) / CLOCK_TICKS
-        by_thread: dict[str, float] = {}
-        for comm, ticks in self._thread_ticks.values():
-            key = thread_group(comm)
-            by_thread[key] = by_thread.get(key, 0.0) + ticks / CLOCK_TICKS
+        by_thread = self.thread_cpu_s()
         return SampleSummary(cpu_s=round(sum(by_class.values()), 3),
                              cpu_s_by_class={k: round(v, 3) for k, v in sorted(by_class.items())},
                              peak_rss_bytes_by_class=dict(sorted(self._peak_by_class.items())),

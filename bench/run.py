@@ -214,6 +214,7 @@ class Bench:
         sampler.start()
         stack.start()
         first_write_at, reader, checkpoint_max, next_scan, cpu_at_first_write = None, None, 0, 0.0, None
+        threads_at_first_write: dict[str, float] = {}
         deadline = time.monotonic() + self.args.timeout_s
         try:
             while any(p.poll() is None for p in launched.procs):
@@ -222,6 +223,7 @@ class Bench:
                 if first_write_at is None and redis.dbsize() > 0:
                     first_write_at = time.time()
                     cpu_at_first_write = sampler.summary().cpu_s
+                    threads_at_first_write = sampler.thread_cpu_s()
                     if has_keys:
                         reader = self.start_reader(f"max_{target.name}")
                 if time.monotonic() >= next_scan:
@@ -261,6 +263,7 @@ class Bench:
                 "by_class_s": cpu.cpu_s_by_class, "stack_services_s": stack_cpu.cpu_s,
                 "stack_us_per_event": round(stack_cpu.cpu_s / n * 1e6, 1),
                 "top_threads_s": dict(list(cpu.cpu_s_by_thread.items())[:15]),
+                "top_threads_after_first_write_s": top_deltas(cpu.cpu_s_by_thread, threads_at_first_write),
             },
             "memory": {"peak_rss_mb": {**{k: round(v / 2**20) for k, v in cpu.peak_rss_bytes_by_class.items()},
                                        "total": round(cpu.peak_rss_bytes / 2**20)}},
@@ -373,6 +376,12 @@ def _read_json(path: Path) -> dict | None:
 def _self_cpu_s() -> float:
     u = resource.getrusage(resource.RUSAGE_SELF)
     return u.ru_utime + u.ru_stime
+
+
+def top_deltas(end: dict[str, float], start: dict[str, float], n: int = 15) -> dict[str, float]:
+    """The ``n`` largest increases from ``start`` to ``end``."""
+    deltas = {k: round(v - start.get(k, 0.0), 2) for k, v in end.items()}
+    return dict(sorted(((k, v) for k, v in deltas.items() if v >= 0.01), key=lambda kv: -kv[1])[:n])
 
 
 def dir_bytes(path: Path) -> int:

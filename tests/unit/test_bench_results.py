@@ -68,3 +68,10 @@ def test_markdown_has_one_column_per_target_and_the_verdicts():
     assert "| user_profiles | whole pipeline events/s sustained | 30,000 | >= 50,000 | **miss** |" in md
     assert "java_sql: 10/10 users identical to user_profiles" in md
     assert "ad freshness" not in md  # rows nobody measured are left out
+
+
+def test_top_deltas_are_the_largest_increases():
+    from bench.run import top_deltas
+    end = {"C# CompilerThre": 30.0, "Source: KafkaSo": 9.0, "python": 4.0, "idle": 1.0}
+    start = {"C# CompilerThre": 25.0, "python": 0.5, "idle": 1.0}
+    assert top_deltas(end, start, n=2) == {"Source: KafkaSo": 9.0, "C# CompilerThre": 5.0}
