@@ -5,61 +5,27 @@ from __future__ import annotations
 
 import pytest
 
-from shopstream.generator import GenerationParams, generate
+from shopstream.generator import GenerationParams
 from shopstream.settings import load_settings
-from tests.e2e.reference import KafkaRecord, compute
+from tests.e2e.reference import compute
+from tests.flink.inmemory import apply_views, generated_records, table_env_with_sources
 
 pytestmark = pytest.mark.flink
 
+
 def in_memory_records():
-    params = GenerationParams(seed=7, users=25, products=60, start_ms=1_790_000_000_000, days=1.0, events=1500,
-                              bad_share=0.05, late_share=0.03, duplicate_share=0.03)
-    topics = {"clickstream": [], "orders": []}
-    for rec in generate(params):
-        if rec.topic_setting in topics:
-            topics[rec.topic_setting].append(rec)
-    return {t: [KafkaRecord(t, 0, i, r.ts_ms, r.value) for i, r in enumerate(recs)] for t, recs in topics.items()}
+    return generated_records(GenerationParams(seed=7, users=25, products=60, start_ms=1_790_000_000_000, days=1.0,
+                                              events=1500, bad_share=0.05, late_share=0.03, duplicate_share=0.03))
 
 
 @pytest.fixture(scope="module")
 def flink_results():
-    from pyflink.common import Types
-    from pyflink.datastream import StreamExecutionEnvironment
-    from pyflink.table import DataTypes, Schema, StreamTableEnvironment
-
     from jobs import user_profiles
-    from shopstream.flink.environment import RunOptions, flink_config
-    from shopstream.flink.params import event_time_sql
-    from shopstream.flink.layers import is_output, is_source
 
     settings = load_settings()
     records = in_memory_records()
-    env = StreamExecutionEnvironment.get_execution_environment()
-    env.set_parallelism(1)
-    env.get_config().set_auto_watermark_interval(0)  # a watermark after every record, as the job's sources
-    t_env = StreamTableEnvironment.create(env)
-    for key, value in flink_config(settings, RunOptions(job="profile_sql_test")).items():
-        if key.startswith(("python.", "table.", "pipeline.jars")):
-            t_env.get_config().set(key, value)
-    row_type = Types.ROW_NAMED(["payload", "kafka_partition", "kafka_offset", "kafka_ts_ms_raw"],
-                               [Types.STRING(), Types.INT(), Types.LONG(), Types.LONG()])
-    for event, recs in records.items():
-        ds = env.from_collection([(r.value.decode("utf-8", "replace"), r.partition, r.offset, r.timestamp_ms)
-                                  for r in recs], type_info=row_type)
-        schema = (Schema.new_builder()
-                  .column("payload", DataTypes.STRING()).column("kafka_partition", DataTypes.INT())
-                  .column("kafka_offset", DataTypes.BIGINT()).column("kafka_ts_ms_raw", DataTypes.BIGINT())
-                  .column_by_expression("kafka_ts", "to_timestamp_ltz(kafka_ts_ms_raw, 3)")
-                  .column_by_expression("rt", event_time_sql(kafka_ts="to_timestamp_ltz(kafka_ts_ms_raw, 3)",
-                                                             kafka_ts_ms="kafka_ts_ms_raw"))
-                  .watermark("rt", f"rt - interval '{settings.profiles.watermark_delay_ms / 1000:.3f}' second")
-                  .build())
-        t_env.create_temporary_view(f"src_{event}", t_env.from_data_stream(ds, schema))
-    user_profiles.SPEC.register_functions(t_env)
-    options = RunOptions(job="profile_sql_test")
-    for name, statement in user_profiles.SPEC.render(settings, options):
-        if not (is_source(name) or is_output(name)):  # the views; sources are the rows above
-            t_env.execute_sql(statement)
+    t_env = table_env_with_sources(settings, records, "profile_sql_test")
+    apply_views(t_env, user_profiles.SPEC, settings, "profile_sql_test")
     results = {}
     window_columns = "user_id, window_name, as_of_ms, events, `views`, clicks, carts, engagements, orders, spend_minor"
     lifetime_columns = ("user_id, as_of_ms, events, `views`, clicks, carts, orders, spend_minor, priced_views, "
