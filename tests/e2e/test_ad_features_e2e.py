@@ -106,9 +106,10 @@ def test_ad_job_matches_batch_computation(ad_settings, expected):
     assert_sinks_match(ad_settings, expected)
 
 
-def test_engagement_job_crash_and_resume_leaves_both_products_as_without_crash(ad_settings, expected):
-    """The all-products job (staging once, profiles and ads), killed mid-stream and resumed: the ad sinks
-    equal the batch computation, and so do the profiles."""
+@pytest.mark.parametrize("job", ["ad_features", "engagement"])
+def test_crash_and_resume_leaves_sinks_as_without_crash(ad_settings, expected, job):
+    """The job killed mid-stream (JVM, workers and loader together) and resumed: the ad sinks equal the
+    batch computation; for `engagement` (all products, staging once) so do the profiles."""
     from shopstream.flink.checkpoints import latest_checkpoint
     from shopstream.serving.redis_client import connect
     from tests.e2e.test_user_profiles_e2e import assert_profiles_equal, expected_for
@@ -117,12 +118,12 @@ def test_engagement_job_crash_and_resume_leaves_both_products_as_without_crash(a
     ch = harness.ch_connect(ad_settings, "writer")
     for table in TABLES:
         ch.command(f"truncate table {table}")
-    proc = harness.start_shopstream("run", "engagement", "--bounded")
+    proc = harness.start_shopstream("run", job, "--bounded")
     deadline = time.monotonic() + 300
     db = ad_settings.clickhouse.database
     while time.monotonic() < deadline and proc.poll() is None:
         loaded = harness.ch_rows(ad_settings, f"select count() from {db}.ad_performance_minute")[0][0]
-        if latest_checkpoint(ad_settings, "engagement") is not None and loaded > 0:
+        if latest_checkpoint(ad_settings, job) is not None and loaded > 0:
             break
         time.sleep(0.5)
     if proc.poll() is not None:
@@ -131,7 +132,8 @@ def test_engagement_job_crash_and_resume_leaves_both_products_as_without_crash(a
         pytest.fail(f"the job ended ({proc.returncode}) before it could be killed:\n" + "\n".join(causes[:10])
                     + "\n...\n" + output[-3000:])
     harness.kill_hard(proc)
-    assert latest_checkpoint(ad_settings, "engagement") is not None
-    harness.shopstream("run", "engagement", "--resume")
+    assert latest_checkpoint(ad_settings, job) is not None
+    harness.shopstream("run", job, "--resume")
     assert_sinks_match(ad_settings, expected)
-    assert_profiles_equal(harness.redis_profiles(ad_settings), expected_for(ad_settings).profiles)
+    if job == "engagement":
+        assert_profiles_equal(harness.redis_profiles(ad_settings), expected_for(ad_settings).profiles)

@@ -19,7 +19,7 @@ from shopstream.ads import layout
 from shopstream.ads.features import Chain, pacing_fields, smoothed_fields, strengths
 from shopstream.ads.reference import CampaignRef, load_campaigns
 from shopstream.clickhouse.append_once import insert_absent
-from shopstream.loader.redis_writes import VersionedHashWriter
+from shopstream.loader.redis_writes import NewestPerGroup, VersionedHashWriter
 from shopstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class AdApplier:
 
     def apply(self, records: list[tuple[str, bytes | None, bytes | None]]) -> int:
         pipe = self.redis.pipeline(transaction=False)
+        batch = NewestPerGroup(self.writer)
         touched: set[tuple[str, str]] = set()
         minute_rows: list[tuple] = []
         for topic, _key, value in records:
@@ -54,12 +55,13 @@ class AdApplier:
                 continue
             row = json.loads(value)
             if topic == self.topics.ad_windows:
-                self._queue_window(pipe, row)
+                self._queue_window(pipe, batch, row)
                 touched.add((row["level"], row["entity"]))
             elif topic == self.topics.ad_performance:
                 minute_rows.append(_performance_row(row))
             elif topic == self.topics.campaign_spend:
-                self._queue_pacing(pipe, row)
+                self._queue_pacing(batch, row)
+        batch.queue_all(pipe)
         pipe.execute()
         if minute_rows:
             insert_absent(self.ch, "ad_performance_minute", PERFORMANCE_COLUMNS, minute_rows, PERFORMANCE_KEY)
@@ -68,22 +70,21 @@ class AdApplier:
         return len(records)
 
     # window counts and pacing ---------------------------------------------------------------------
-    def _queue_window(self, pipe, row: dict) -> None:
+    def _queue_window(self, pipe, batch: NewestPerGroup, row: dict) -> None:
         w = row["window_name"]
         key = layout.entity_key(row["level"], row["entity"])
         fields = {layout.window_field(m, w): row[m] for m in layout.METRICS}
-        self.writer.queue(pipe, key, layout.as_of_field(w), row["as_of_ms"], self.a.ttl_s, fields)
+        batch.add(key, layout.as_of_field(w), row["as_of_ms"], self.a.ttl_s, fields)
         if row["level"] == "ad_segment":
             ad_id, _, segment = row["entity"].partition("|")
             pipe.sadd(layout.segments_index_key(ad_id), segment)
             pipe.expire(layout.segments_index_key(ad_id), self.a.ttl_s)
 
-    def _queue_pacing(self, pipe, row: dict) -> None:
+    def _queue_pacing(self, batch: NewestPerGroup, row: dict) -> None:
         campaign = self.campaigns.get(row["campaign_id"])
         fields = pacing_fields(campaign, int(row["day_start_ms"]), int(row["as_of_ms"]),
                                int(row["spend_today_minor"]), int(row["clicks_today"]), self.a)
-        self.writer.queue(pipe, layout.pacing_key(row["campaign_id"]), "as_of_ms", row["as_of_ms"], self.a.ttl_s,
-                          fields)
+        batch.add(layout.pacing_key(row["campaign_id"]), "as_of_ms", row["as_of_ms"], self.a.ttl_s, fields)
 
     # smoothed CTR -----------------------------------------------------------------------------------
     def _resmooth(self, touched: set[tuple[str, str]]) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import redis
 
-from shopstream.loader.redis_writes import VersionedHashWriter
+from shopstream.loader.redis_writes import NewestPerGroup, VersionedHashWriter
 from shopstream.profiles import derive
 from shopstream.profiles.layout import (AFFINITY_PREFIX, WINDOW_METRICS, affinity_scores_key,
                                         clickhouse_columns, profile_key, window_as_of_field, window_field)
@@ -42,6 +42,7 @@ class ProfileApplier:
     def apply(self, records: list[tuple[str, bytes | None, bytes | None]]) -> int:
         """Apply (topic, key, value) records in order; returns the number of profiles exported."""
         pipe = self.redis.pipeline(transaction=False)
+        batch = NewestPerGroup(self.writer)
         touched: set[str] = set()
         history: list[list] = []
         for topic, key, value in records:
@@ -51,14 +52,15 @@ class ProfileApplier:
             user = row["user_id"]
             touched.add(user)
             if topic == self.topics.profile_windows:
-                self._queue_window(pipe, row)
+                self._queue_window(batch, row)
                 history.append(_history_row(row))
             elif topic == self.topics.profile_lifetime:
                 fields = {_LIFETIME_COLUMNS[c]: v for c, v in row.items() if c in _LIFETIME_COLUMNS}
-                self.writer.queue(pipe, profile_key(user), "as_of_ms_lifetime", row["as_of_ms"], self.ttl, fields)
+                batch.add(profile_key(user), "as_of_ms_lifetime", row["as_of_ms"], self.ttl, fields)
             elif topic == self.topics.profile_affinity:
-                self.writer.queue(pipe, affinity_scores_key(user), f"_v.{row['category']}", row["as_of_ms"],
-                                  self.ttl, {row["category"]: repr(float(row["score"]))})
+                batch.add(affinity_scores_key(user), f"_v.{row['category']}", row["as_of_ms"],
+                          self.ttl, {row["category"]: repr(float(row["score"]))})
+        batch.queue_all(pipe)
         pipe.execute()
         if history:
             self.ch.insert("user_profile_windows", history, column_names=_HISTORY_COLUMNS)
@@ -66,11 +68,11 @@ class ProfileApplier:
             self._derive_and_export(sorted(touched))
         return len(touched)
 
-    def _queue_window(self, pipe, row: dict) -> None:
+    def _queue_window(self, batch: NewestPerGroup, row: dict) -> None:
         w = row["window_name"]
         self.watermark_ms = max(self.watermark_ms, int(row["as_of_ms"]))
         fields = {window_field(m, w): row[m] for m in WINDOW_METRICS}
-        self.writer.queue(pipe, profile_key(row["user_id"]), window_as_of_field(w), row["as_of_ms"], self.ttl, fields)
+        batch.add(profile_key(row["user_id"]), window_as_of_field(w), row["as_of_ms"], self.ttl, fields)
 
     def _derive_and_export(self, users: list[str]) -> None:
         read = self.redis.pipeline(transaction=False)
