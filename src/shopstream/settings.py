@@ -103,7 +103,7 @@ class ClickHouseSettings:
     analyst_user: str = "analyst"
     analyst_password: Secret = Secret("analyst-dev")
     data_dir: Path = Path(".local/stack/chdb")
-    insert_batch_rows: int = 5000
+    insert_batch_rows: int = 20000   # rows per loader batch (Redis pipeline + ClickHouse insert)
 
     @property
     def host(self) -> str:
