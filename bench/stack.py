@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from shopstream.settings import Settings, TopicSettings, load_settings
-from shopstream.stack import process, services
+from shopstream.stack import process
+from shopstream.stack.scoped import environment, running_services
 
 INPUT_TOPIC_SETTINGS = ("clickstream", "orders", "content")
 
@@ -64,24 +65,10 @@ def settings_for(env: dict[str, str]) -> Settings:
 def private_stack(root: Path, checkpoint_interval_ms: int | None = None) -> Iterator[tuple[Settings, list]]:
     """Start the stack; yields its settings and service specs; stops it on exit. The overrides stay in
     ``os.environ`` meanwhile, so every child process talks to this stack."""
-    overrides = stack_env(root, checkpoint_interval_ms)
-    saved = {k: os.environ.get(k) for k in overrides}
-    os.environ.update(overrides)
-    specs: list = []
-    try:
+    with environment(stack_env(root, checkpoint_interval_ms)):
         settings = load_settings()
-        specs = services.local_services(settings)
-        for spec in specs:
-            process.start(spec)
-        yield settings, specs
-    finally:
-        for spec in reversed(specs):
-            process.stop(spec)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        with running_services(settings) as specs:
+            yield settings, specs
 
 
 def migrate(settings: Settings) -> None:

@@ -6,14 +6,14 @@ SHOPSTREAM_* environment variables, exactly as in production.
 """
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
 import pytest
 
 from shopstream.settings import load_settings
-from shopstream.stack import process, services
+from shopstream.stack import process
+from shopstream.stack.scoped import environment, running_services
 
 
 @pytest.fixture(scope="session")
@@ -30,22 +30,10 @@ def stack_settings(tmp_path_factory):
         "SHOPSTREAM_FLINK__CHECKPOINT_DIR": str(root / "checkpoints"),
         "SHOPSTREAM_FLINK__CHECKPOINT_INTERVAL_MS": "2000",
     }
-    saved = {k: os.environ.get(k) for k in overrides}
-    os.environ.update(overrides)
-    settings = load_settings()
-    specs = services.local_services(settings)
-    try:
-        for spec in specs:
-            process.start(spec)
-        from shopstream.clickhouse import migrations
-        from shopstream.clickhouse.client import connect
-        migrations.apply(connect(settings, "writer", database=""), settings)
-        yield settings
-    finally:
-        for spec in reversed(specs):
-            process.stop(spec)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with environment(overrides):
+        settings = load_settings()
+        with running_services(settings):
+            from shopstream.clickhouse import migrations
+            from shopstream.clickhouse.client import connect
+            migrations.apply(connect(settings, "writer", database=""), settings)
+            yield settings

@@ -5,7 +5,6 @@ window count, smoothed CTR, pacing value, minute row and rollup total. Then a cr
 The module runs on its own topics, Redis database and ClickHouse database of the session's stack."""
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections import defaultdict
@@ -13,6 +12,7 @@ from collections import defaultdict
 import pytest
 
 from shopstream.settings import load_settings
+from shopstream.stack.scoped import environment
 from tests.e2e import harness
 from tests.e2e.ad_reference import compute_ads
 from tests.e2e.reference import accept
@@ -32,17 +32,9 @@ def ad_settings(stack_settings):
                               "campaign_spend")}
     overrides["SHOPSTREAM_REDIS__DB"] = "1"
     overrides["SHOPSTREAM_CLICKHOUSE__DATABASE"] = f"ad_e2e_{uuid.uuid4().hex[:8]}"
-    saved = {k: os.environ.get(k) for k in overrides}
-    os.environ.update(overrides)
-    try:
+    with environment(overrides):
         harness.shopstream("migrate")
         yield load_settings()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture(scope="module")
