@@ -125,6 +125,8 @@ class FlinkSettings:
     python_execution_mode: str = "thread"
     bundle_size: int = 1000
     state_ttl_ms: int = 2 * 24 * 3600 * 1000
+    state_backend: str = "hashmap"  # or "rocksdb" (with incremental checkpoints: see bench/NOTES.md)
+    incremental_checkpoints: bool = False
     managed_memory: str = "512m"   # managed memory of a local run (window buffers, RocksDB if used)
 
 

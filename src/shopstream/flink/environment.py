@@ -52,7 +52,8 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
         "execution.checkpointing.num-retained": "3",
         "execution.checkpointing.dir": chk_dir.resolve().as_uri(),
-        "state.backend.type": "hashmap",
+        "state.backend.type": f.state_backend,
+        "execution.checkpointing.incremental": str(f.incremental_checkpoints).lower(),
         "table.exec.source.idle-timeout": f"{settings.profiles.idle_ms} ms",
         # Mini-batching marks its batches with processing-time watermarks, which CURRENT_WATERMARK would
         # then report; every aggregation here is windowed on event time, so it gains nothing anyway.
