@@ -54,7 +54,12 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
         "execution.checkpointing.dir": chk_dir.resolve().as_uri(),
         "state.backend.type": f.state_backend,
         "execution.checkpointing.incremental": str(f.incremental_checkpoints).lower(),
-        "table.exec.source.idle-timeout": f"{settings.profiles.idle_ms} ms",
+        # A partition without records for idle_ms stops holding the watermark back. In a bounded run a
+        # source that is merely slow (backpressure) would then see its records dropped as late by the
+        # window operators (measured: 11 of 1,880 profiles short of events), so bounded runs never mark
+        # a partition idle: an empty one only delays windows until the final drain fires them all.
+        "table.exec.source.idle-timeout": ("0 ms" if options.bounded_offsets is not None
+                                           else f"{settings.profiles.idle_ms} ms"),
         # Mini-batching marks its batches with processing-time watermarks, which CURRENT_WATERMARK would
         # then report; every aggregation here is windowed on event time, so it gains nothing anyway.
         "table.exec.mini-batch.enabled": "false",
