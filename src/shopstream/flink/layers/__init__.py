@@ -13,7 +13,7 @@ inserts; everything else is a view.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 from shopstream.flink.environment import RunOptions
 from shopstream.flink.sqlfiles import Variants, render_dir, run_statements
@@ -102,5 +102,3 @@ class JobSpec:
 def uses(*items: Layer | Use) -> tuple[Use, ...]:
     return tuple(i if isinstance(i, Use) else Use(i) for i in items)
 
-
-__all__: Sequence[str] = ("Layer", "Use", "JobSpec", "uses", "is_output", "is_source")
