@@ -6,10 +6,13 @@ computation agree on what is valid by construction. Arrays stay in the raw paylo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from shopstream.contract import load_contract
+from shopstream.contract.first_reason import first_reason_checker, type_test
 from shopstream.contract.model import EventSchema
-from shopstream.contract.validate import parse_payload, type_ok, validate
+from shopstream.contract.reference import currency_codes
+from shopstream.contract.validate import parse_payload
 
 SCALAR_TYPES = ("string", "int32", "int64", "float64", "bool")
 
@@ -23,6 +26,14 @@ class StagingShape:
     @property
     def scalar_fields(self):
         return [f for f in self.schema.fields if f.type in SCALAR_TYPES]
+
+    @cached_property
+    def _extractors(self) -> tuple:
+        return tuple((f.name, type_test(f)) for f in self.scalar_fields)
+
+    @cached_property
+    def _first_reason(self):
+        return first_reason_checker(self.schema, currency_codes())
 
     @property
     def columns(self) -> list[tuple[str, str]]:
@@ -39,10 +50,8 @@ def stage(payload: str | bytes | None, kafka_ts_ms: int | None, staging: Staging
     Fields of the wrong type are None, so a bad record never fails the job; it is routed to dead
     letters by its ``dq_reason``.
     """
-    reasons = validate(payload, staging.schema, now_ms=kafka_ts_ms)
-    doc, _ = parse_payload(payload)
-    values = []
-    for f in staging.scalar_fields:
-        v = doc.get(f.name)
-        values.append(v if v is not None and type_ok(f, v) else None)
-    return (reasons[0] if reasons else None, *values)
+    doc, reason = parse_payload(payload)
+    if reason is None:
+        reason = staging._first_reason(doc, kafka_ts_ms)
+    return (reason, *[v if (v := doc.get(name)) is not None and ok(v) else None
+                      for name, ok in staging._extractors])
