@@ -234,6 +234,16 @@ class VisibilityPoller(threading.Thread):
         self.join(timeout=10)
 
 
+def write_samples(samples: list[Sample], path) -> None:
+    """Every sample's times (monotonic seconds) as JSON lines, to look at the tail of a run afterwards;
+    the first line gives ``wall_minus_monotonic`` to place them next to log timestamps."""
+    with open(path, "w") as out:
+        out.write(json.dumps({"wall_minus_monotonic": time.time() - time.monotonic()}) + "\n")
+        for s in samples:
+            out.write(json.dumps({"product": s.product, "key": s.probe.key, "acked_at": s.acked_at,
+                                  "watermark_at": s.watermark_at, "visible_at": s.visible_at}) + "\n")
+
+
 def freshness_by_product(samples: list[Sample], since: float) -> dict[str, dict]:
     """``freshness_figures`` of each product's samples."""
     products = sorted({s.product for s in samples})

@@ -340,6 +340,7 @@ class Bench:
                 poller.stop()
             self.stop(launched)
             sampler.stop()
+            fr.write_samples(tracker.samples, self.root / "reports" / f"freshness_{target.name}.jsonl")
         return {
             "rate_target": round(rate), "rate_achieved": round(measured / produce_s), "events": measured,
             "primed_events": prime, "warmup_s": round(warmup_s, 2),

@@ -128,6 +128,8 @@ class FlinkSettings:
     state_backend: str = "hashmap"  # or "rocksdb" (with incremental checkpoints: see bench/NOTES.md)
     incremental_checkpoints: bool = False
     managed_memory: str = "512m"   # managed memory of a local run (window buffers, RocksDB if used)
+    buffer_timeout_ms: int = 100   # longest a partly filled network buffer waits between operators
+    watermark_interval_ms: int = 200  # how often sources emit a watermark
 
 
 @dataclass(frozen=True)

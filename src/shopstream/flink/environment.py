@@ -48,6 +48,8 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
         "pipeline.name": f"shopstream-{options.job}",
         "parallelism.default": str(options.parallelism or f.parallelism),
         "execution.checkpointing.interval": f"{f.checkpoint_interval_ms} ms",
+        "execution.buffer-timeout.interval": f"{f.buffer_timeout_ms} ms",
+        "pipeline.auto-watermark-interval": f"{f.watermark_interval_ms} ms",
         "execution.checkpointing.mode": "EXACTLY_ONCE",
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
         "execution.checkpointing.num-retained": "3",

@@ -40,6 +40,7 @@ class AdApplier:
         self.campaigns: dict[str, CampaignRef] = load_campaigns()
         self.campaign_of_ad = {ad.ad_id: c for c in self.campaigns.values() for ad in c.ads}
         self.unknown: set[str] = set()
+        self._minute_rows: list[tuple] = []
 
     def topics_handled(self) -> list[str]:
         t = self.topics
@@ -63,11 +64,16 @@ class AdApplier:
                 self._queue_pacing(batch, row)
         batch.queue_all(pipe)
         pipe.execute()
-        if minute_rows:
-            insert_absent(self.ch, "ad_performance_minute", PERFORMANCE_COLUMNS, minute_rows, PERFORMANCE_KEY)
+        self._minute_rows.extend(minute_rows)
         if touched:
             self._resmooth(touched)
         return len(records)
+
+    def flush(self) -> None:
+        """Insert the queued performance minute rows (each at most once, see the module docstring)."""
+        if self._minute_rows:
+            insert_absent(self.ch, "ad_performance_minute", PERFORMANCE_COLUMNS, self._minute_rows, PERFORMANCE_KEY)
+            self._minute_rows = []
 
     # window counts and pacing ---------------------------------------------------------------------
     def _queue_window(self, pipe, batch: NewestPerGroup, row: dict) -> None:

@@ -29,6 +29,8 @@ class DeadLetterApplier:
     def __init__(self, settings: Settings, ch_client):
         self.topics = settings.topics
         self.ch = ch_client
+        self._dead: list[list] = []
+        self._late: list[list] = []
 
     def topics_handled(self) -> list[str]:
         return [self.topics.dead_letters, self.topics.late_events]
@@ -47,8 +49,14 @@ class DeadLetterApplier:
                              r.get("event_id") or "", r.get("user_id") or "", _ms(int(r["event_ts"])),
                              parse_flink_timestamp(r.get("watermark")), r["raw_payload"],
                              parse_flink_timestamp(r.get("kafka_ts"))])
-        if dead:
-            self.ch.insert("dead_letters", dead, column_names=DEAD_LETTER_COLUMNS)
-        if late:
-            self.ch.insert("late_events", late, column_names=LATE_EVENT_COLUMNS)
+        self._dead.extend(dead)
+        self._late.extend(late)
         return len(dead) + len(late)
+
+    def flush(self) -> None:
+        if self._dead:
+            self.ch.insert("dead_letters", self._dead, column_names=DEAD_LETTER_COLUMNS)
+            self._dead = []
+        if self._late:
+            self.ch.insert("late_events", self._late, column_names=LATE_EVENT_COLUMNS)
+            self._late = []

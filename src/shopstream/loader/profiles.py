@@ -24,7 +24,8 @@ _LIFETIME_COLUMNS = {  # job column -> profile field
 
 
 class ProfileApplier:
-    """Writes profile field groups with version checks, then re-derives and exports touched profiles."""
+    """Writes profile field groups with version checks and re-derives touched profiles at once
+    (serving); queues their ClickHouse rows until ``flush()`` (analytics)."""
 
     def __init__(self, settings: Settings, redis_client: redis.Redis, ch_client):
         self.settings = settings
@@ -34,6 +35,8 @@ class ProfileApplier:
         self.ttl = settings.redis.profile_ttl_s
         self.topics = settings.topics
         self.watermark_ms = 0
+        self._history: list[list] = []
+        self._profiles: dict[str, list] = {}  # newest export row per user since the last flush
 
     def topics_handled(self) -> list[str]:
         t = self.topics
@@ -62,11 +65,20 @@ class ProfileApplier:
                           self.ttl, {row["category"]: repr(float(row["score"]))})
         batch.queue_all(pipe)
         pipe.execute()
-        if history:
-            self.ch.insert("user_profile_windows", history, column_names=_HISTORY_COLUMNS)
+        self._history.extend(history)
         if touched:
             self._derive_and_export(sorted(touched))
         return len(touched)
+
+    def flush(self) -> None:
+        """Insert the queued ClickHouse rows."""
+        if self._history:
+            self.ch.insert("user_profile_windows", self._history, column_names=_HISTORY_COLUMNS)
+            self._history = []
+        if self._profiles:
+            self.ch.insert("user_profiles", list(self._profiles.values()),
+                           column_names=[c for c, _ in clickhouse_columns()])
+            self._profiles = {}
 
     def _queue_window(self, batch: NewestPerGroup, row: dict) -> None:
         w = row["window_name"]
@@ -82,7 +94,6 @@ class ProfileApplier:
         replies = read.execute()
         now_ms = int(time.time() * 1000)
         write = self.redis.pipeline(transaction=False)
-        rows = []
         for i, user in enumerate(users):
             stored, raw_scores = replies[2 * i], replies[2 * i + 1]
             scores = {c: float(s) for c, s in raw_scores.items() if not c.startswith("_v.")}
@@ -101,9 +112,8 @@ class ProfileApplier:
                 write.hdel(key, *stale)
             write.hset(key, mapping=mapping)
             write.expire(key, self.ttl)
-            rows.append(clickhouse_row(user, {**profile, **derived}, now_ms))
+            self._profiles[user] = clickhouse_row(user, {**profile, **derived}, now_ms)
         write.execute()
-        self.ch.insert("user_profiles", rows, column_names=[c for c, _ in clickhouse_columns()])
 
 
 def derive_fields(profile: dict, scores: dict[str, float]) -> dict:
