@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,7 +296,10 @@ class Bench:
         factory = tracker.producer_factory(Producer)
         total = len(self.records)
         prime = min(max(2000, int(rate * 2)), total // 5)
-        measured = min(total - prime, int(rate * self.args.freshness_s))
+        # the phase: warm-up seconds (not counted), then the measured seconds, both at this rate
+        planned_s = self.args.warmup_s + self.args.freshness_s
+        measured = min(total - prime, int(rate * planned_s))
+        warmup_s = self.args.warmup_s * min(1.0, measured / (rate * planned_s))
         every = max(1, int(rate / self.args.samples_per_s))
 
         def produce(records, sample_every: int) -> float:
@@ -307,7 +311,7 @@ class Bench:
         launched = self.launch(target, "half", env, bounded=False)
         sampler = ProcessSampler(groups=[p.pid for p in launched.procs], interval_s=0.5, threads=False)
         sampler.start()
-        poller, reader = None, None
+        poller, reader_timer, readers, reads = None, None, [], None
         try:
             produce(self.records[:prime], 0)
             deadline = time.monotonic() + self.args.startup_timeout_s
@@ -323,19 +327,30 @@ class Bench:
                 time.sleep(0.1)
             poller = fr.VisibilityPoller(self.redis(ts), tracker)
             poller.start()
-            reader = self.start_reader(f"half_{target.name}") if has_keys else None
-            warmup_s = min(self.args.warmup_s, 0.2 * measured / rate)
             since = time.monotonic() + warmup_s
+            # serving reads during the measured seconds only: after the warm-up, until the traffic ends
+            if has_keys:
+                reader_timer = threading.Timer(warmup_s, lambda: readers.append(
+                    self.start_reader(f"half_{target.name}")))
+                reader_timer.start()
             cpu_before, self_before = sampler.summary().cpu_s, _self_cpu_s()
             produce_s = produce(self.records[prime:prime + measured], every)
             cpu_during = sampler.summary().cpu_s - cpu_before
             self_cpu = _self_cpu_s() - self_before
+            if reader_timer is not None:
+                reader_timer.cancel()
+                reader_timer.join()
+            reads = self.stop_reader(readers[0] if readers else None)
+            readers.clear()
             drain_until = time.monotonic() + self.args.drain_s
             while time.monotonic() < drain_until and any(
                     s.watermark_at is not None and s.visible_at is None for s in tracker.samples):
                 time.sleep(0.2)
         finally:
-            reads = self.stop_reader(reader)
+            if reader_timer is not None:
+                reader_timer.cancel()
+            for leftover in readers:  # a failure before the traffic ended
+                self.stop_reader(leftover)
             if poller is not None:
                 poller.stop()
             self.stop(launched)
@@ -500,9 +515,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--days", type=float, help="days of generated traffic (default from settings)")
     p.add_argument("--checkpoint-interval-ms", type=int, help="Flink checkpoint interval (default from settings)")
     p.add_argument("--no-freshness", action="store_true", help="skip the half-rate phase")
+    p.add_argument("--freshness-only-at", type=float, metavar="EVENTS_PER_S",
+                   help="tuning aid: skip the max-rate phase and measure freshness and reads at this rate; "
+                        "prints the figures, writes no results file")
     p.add_argument("--freshness-s", type=float, default=60, help="seconds of traffic at half rate (default 60)")
-    p.add_argument("--warmup-s", type=float, default=5,
-                   help="half-rate seconds not counted (default 5, at most a fifth of the phase)")
+    p.add_argument("--warmup-s", type=float, default=45,
+                   help="half-rate seconds before the measured ones, not counted: the JVM compiles its hot code "
+                        "and the start-up backlog drains (default 45; shortened when the events do not suffice)")
     p.add_argument("--drain-s", type=float, default=20, help="wait after the half-rate traffic (default 20)")
     p.add_argument("--samples-per-s", type=float, default=20, help="freshness samples a second (default 20)")
     p.add_argument("--read-rate", type=float, default=500, help="serving reads a second (default 500)")
@@ -532,6 +551,12 @@ def main(argv: list[str] | None = None) -> int:
     with private_stack(root, args.checkpoint_interval_ms) as (settings, specs):
         bench = Bench(settings, specs, root, args)
         generation = bench.generate()
+        if args.freshness_only_at:
+            for t in targets:
+                log.info("%s: freshness at %s events/s", t.name, args.freshness_only_at)
+                figures[t.name] = bench.half_rate(t, 2 * args.freshness_only_at)
+            print(json.dumps(figures, indent=2))
+            return 0
         for t in targets:
             entry = figures[t.name] = {"kind": t.kind, "commands": [" ".join(c) for c in t.commands],
                                        "products": list(t.products), "error": None}
@@ -557,7 +582,9 @@ def main(argv: list[str] | None = None) -> int:
                      "checkpoint_interval_ms": settings.flink.checkpoint_interval_ms,
                      "python_execution_mode": settings.flink.python_execution_mode,
                      "bundle_size": settings.flink.bundle_size, "kafka_partitions": settings.kafka.partitions,
-                     "watermark_delay_ms": settings.profiles.watermark_delay_ms},
+                     "watermark_delay_ms": settings.profiles.watermark_delay_ms,
+                     "buffer_timeout_ms": settings.flink.buffer_timeout_ms,
+                     "watermark_interval_ms": settings.flink.watermark_interval_ms},
         "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "targets": figures,
     }

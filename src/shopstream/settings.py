@@ -48,6 +48,7 @@ class KafkaSettings:
     bootstrap_servers: str = "127.0.0.1:19092"
     partitions: int = 2
     consumer_session_timeout_ms: int = 6000
+    fetch_max_wait_ms: int = 100  # longest the broker holds a fetch that has too little data (latency)
 
     @property
     def port(self) -> int:
@@ -128,8 +129,8 @@ class FlinkSettings:
     state_backend: str = "hashmap"  # or "rocksdb" (with incremental checkpoints: see bench/NOTES.md)
     incremental_checkpoints: bool = False
     managed_memory: str = "512m"   # managed memory of a local run (window buffers, RocksDB if used)
-    buffer_timeout_ms: int = 100   # longest a partly filled network buffer waits between operators
-    watermark_interval_ms: int = 200  # how often sources emit a watermark
+    buffer_timeout_ms: int = 10   # longest a partly filled network buffer waits between operators
+    watermark_interval_ms: int = 50  # how often sources emit a watermark
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ def source_options(settings: Settings, topic: str, group: str) -> str:
         "properties.bootstrap.servers": settings.kafka.bootstrap_servers,
         "properties.group.id": group,
         "properties.session.timeout.ms": str(settings.kafka.consumer_session_timeout_ms),
+        "properties.fetch.max.wait.ms": str(settings.kafka.fetch_max_wait_ms),
         "scan.startup.mode": "earliest-offset",
         "format": "raw",
     })

@@ -48,7 +48,7 @@ def run_loader(settings: Settings, group: str, appliers: list[Applier], *,
     route = {t: a for a in appliers for t in a.topics_handled()}
     bootstrap = settings.kafka.bootstrap_servers
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
-                         "auto.offset.reset": "earliest", "fetch.wait.max.ms": 20,
+                         "auto.offset.reset": "earliest", "fetch.wait.max.ms": settings.kafka.fetch_max_wait_ms,
                          "session.timeout.ms": settings.kafka.consumer_session_timeout_ms})
     tps = [TopicPartition(t, p) for t in route for p in partitions_of(bootstrap, t)]
     committed = consumer.committed(tps, timeout=15)
