@@ -10,7 +10,8 @@ from shopstream.flink.layers import JobSpec, uses
 from shopstream.flink.layers.profiles import PROFILES
 from shopstream.flink.layers.staging import STAGING
 
-SPEC = JobSpec("user_profiles", uses(STAGING, PROFILES))
+# latency="low": the serving profiles are read online, so results go out sooner at some CPU per event
+SPEC = JobSpec("user_profiles", uses(STAGING, PROFILES), latency="low")
 
 if __name__ == "__main__":
     from shopstream.flink.runner import main

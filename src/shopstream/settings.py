@@ -104,7 +104,7 @@ class ClickHouseSettings:
     analyst_user: str = "analyst"
     analyst_password: Secret = Secret("analyst-dev")
     data_dir: Path = Path(".local/stack/chdb")
-    insert_batch_rows: int = 20000   # rows per loader batch (Redis pipeline + ClickHouse insert)
+    insert_batch_rows: int = 20000   # most records per loader batch, and per ClickHouse flush
 
     @property
     def host(self) -> str:
@@ -129,8 +129,13 @@ class FlinkSettings:
     state_backend: str = "hashmap"  # or "rocksdb" (with incremental checkpoints: see bench/NOTES.md)
     incremental_checkpoints: bool = False
     managed_memory: str = "512m"   # managed memory of a local run (window buffers, RocksDB if used)
-    buffer_timeout_ms: int = 10   # longest a partly filled network buffer waits between operators
-    watermark_interval_ms: int = 50  # how often sources emit a watermark
+    # Latency against throughput (bench/NOTES.md): jobs that declare latency="low" (user_profiles) flush
+    # network buffers every low_latency_buffer_timeout_ms and emit watermarks every
+    # low_latency_watermark_interval_ms; other jobs use Flink's defaults, which cost them less CPU.
+    buffer_timeout_ms: int = 100   # longest a partly filled network buffer waits between operators
+    watermark_interval_ms: int = 200  # how often sources emit a watermark (windows fire on watermarks)
+    low_latency_buffer_timeout_ms: int = 10
+    low_latency_watermark_interval_ms: int = 50
 
 
 @dataclass(frozen=True)

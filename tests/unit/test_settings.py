@@ -46,3 +46,22 @@ def test_replace_returns_modified_copy():
     s = load_settings(env={})
     t = s.replace(redis={"port": 1})
     assert t.redis.port == 1 and s.redis.port != 1 and t.redis.host == s.redis.host
+
+
+def test_jobs_declaring_low_latency_get_the_low_latency_flink_options() -> None:
+    from shopstream.flink.environment import RunOptions, flink_config
+    from shopstream.flink.layers import JobSpec
+    from shopstream.flink.runner import load_job
+
+    s = load_settings(env={})
+    low = flink_config(s, RunOptions(job="user_profiles", low_latency=True))
+    normal = flink_config(s, RunOptions(job="ad_features"))
+    assert low["execution.buffer-timeout.interval"] == f"{s.flink.low_latency_buffer_timeout_ms} ms"
+    assert low["pipeline.auto-watermark-interval"] == f"{s.flink.low_latency_watermark_interval_ms} ms"
+    assert normal["execution.buffer-timeout.interval"] == f"{s.flink.buffer_timeout_ms} ms"
+    assert normal["pipeline.auto-watermark-interval"] == f"{s.flink.watermark_interval_ms} ms"
+    assert s.flink.low_latency_buffer_timeout_ms < s.flink.buffer_timeout_ms
+    assert load_job("user_profiles").latency == "low"
+    assert load_job("ad_features").latency == load_job("engagement").latency == "throughput"
+    with pytest.raises(ValueError, match="latency must be"):
+        JobSpec("x", (), latency="fast")

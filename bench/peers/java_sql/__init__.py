@@ -82,4 +82,4 @@ def spec(workdir: Path) -> JobSpec:
     staging = FolderLayer("staging_pure_sql", staging_layer.INPUT_TOPICS, (), staging_layer.params, _variants,
                           sql_dir=folder)
     profiles = dataclasses.replace(PROFILES, loaders=_profile_writer)
-    return JobSpec(NAME, uses(staging, profiles))
+    return JobSpec(NAME, uses(staging, profiles), latency="low")  # as user_profiles, whose SQL it runs

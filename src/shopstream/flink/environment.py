@@ -24,6 +24,7 @@ class RunOptions:
     parallelism: int | None = None
     run_id: str = "0"  # names the source consumer group, so each fresh run tracks its own progress
     ship_jars: bool = True  # False on a cluster, whose lib/ already holds the connector
+    low_latency: bool = False  # the job declared latency="low": the flink.low_latency_* settings apply
 
     @property
     def source_group(self) -> str:
@@ -48,8 +49,10 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
         "pipeline.name": f"shopstream-{options.job}",
         "parallelism.default": str(options.parallelism or f.parallelism),
         "execution.checkpointing.interval": f"{f.checkpoint_interval_ms} ms",
-        "execution.buffer-timeout.interval": f"{f.buffer_timeout_ms} ms",
-        "pipeline.auto-watermark-interval": f"{f.watermark_interval_ms} ms",
+        "execution.buffer-timeout.interval":
+            f"{f.low_latency_buffer_timeout_ms if options.low_latency else f.buffer_timeout_ms} ms",
+        "pipeline.auto-watermark-interval":
+            f"{f.low_latency_watermark_interval_ms if options.low_latency else f.watermark_interval_ms} ms",
         "execution.checkpointing.mode": "EXACTLY_ONCE",
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
         "execution.checkpointing.num-retained": "3",

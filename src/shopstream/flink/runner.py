@@ -55,7 +55,7 @@ def plan_options(settings: Settings, job: JobSpec, *, bounded: bool, resume: boo
         bounded_offsets = ({t: {int(p): o for p, o in parts.items()} for t, parts in offsets.items()}
                            if offsets else None)
         return RunOptions(job=name, bounded_offsets=bounded_offsets, resume_from=checkpoint,
-                          run_id=str(manifest["run_id"]))
+                          run_id=str(manifest["run_id"]), low_latency=job.latency == "low")
     _discard_old_checkpoints(settings, name)
     bounded_offsets = None
     if bounded:
@@ -64,7 +64,7 @@ def plan_options(settings: Settings, job: JobSpec, *, bounded: bool, resume: boo
     run_id = str(int(time.time() * 1000))
     write_run_manifest(settings, name, {"bounded_offsets": bounded_offsets, "run_id": run_id,
                                         "job_version": settings.job_version})
-    return RunOptions(job=name, bounded_offsets=bounded_offsets, run_id=run_id)
+    return RunOptions(job=name, bounded_offsets=bounded_offsets, run_id=run_id, low_latency=job.latency == "low")
 
 
 def _discard_old_checkpoints(settings: Settings, name: str) -> None:

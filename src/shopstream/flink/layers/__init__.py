@@ -53,10 +53,16 @@ def is_source(file_name: str) -> bool:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """What a job module declares: its name and its layers in order."""
+    """What a job module declares: its name, its layers in order, and whether it is tuned for latency
+    (``"low"``: results sooner, more CPU per event) or for throughput (the default)."""
 
     name: str
     uses: tuple[Use, ...]
+    latency: str = "throughput"
+
+    def __post_init__(self) -> None:
+        if self.latency not in ("low", "throughput"):
+            raise ValueError(f"job {self.name}: latency must be 'low' or 'throughput', not {self.latency!r}")
 
     @property
     def input_topics(self) -> tuple[str, ...]:
