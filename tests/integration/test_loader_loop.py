@@ -99,3 +99,17 @@ def test_serving_writes_do_not_wait_for_the_flush(stack_settings, topic):
     # all 300 applied without a flush (neither the row count nor the interval was reached) ...
     assert rec.calls.count("flush") == 1 and rec.calls[-1] == "flush"  # ... then the stop flushed once
     assert sum(_committed(stack_settings, group, topic).values()) == 300
+
+
+def test_an_applier_without_flush_is_refused_before_reading(stack_settings, topic):
+    from shopstream.loader.loop import LoaderError
+
+    class ApplyOnly:
+        def topics_handled(self):
+            return [topic]
+
+        def apply(self, records):
+            return len(records)
+
+    with pytest.raises(LoaderError, match="no flush"):
+        run_loader(stack_settings, "g-none", [ApplyOnly()], until={topic: {0: 0}})

@@ -93,3 +93,12 @@ def test_each_target_gets_its_own_topics_database_and_checkpoints(tmp_path: Path
     shared = target_env(tmp_path, "max", "java_sql", fresh_inputs=False)
     assert "SHOPSTREAM_TOPICS__CLICKSTREAM" not in shared
     assert shared["SHOPSTREAM_FLINK__CHECKPOINT_DIR"] == str(tmp_path / "checkpoints" / "max_java_sql")
+
+
+def test_java_sql_writer_is_a_loader_applier() -> None:
+    from bench.peers.java_sql.writer import ProfileRedisWriter
+    from shopstream.loader.loop import Applier
+
+    for name in ("topics_handled", "apply", "flush"):
+        assert callable(getattr(ProfileRedisWriter, name, None)), name
+    assert {"topics_handled", "apply", "flush"} <= set(dir(Applier))

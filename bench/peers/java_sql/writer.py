@@ -58,3 +58,6 @@ class ProfileRedisWriter:
             self.writer.queue(pipe, key, version_field, version, self.ttl, fields)
         pipe.execute()
         return len(newest)
+
+    def flush(self) -> None:
+        """Nothing is queued: this writer has no analytics side."""

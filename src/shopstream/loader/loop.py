@@ -45,6 +45,9 @@ def run_loader(settings: Settings, group: str, appliers: list[Applier], *,
     ``until`` may be a callable returning the end offsets once they are known (e.g. after the job
     finished); returns the number of records applied and committed.
     """
+    missing = [type(a).__name__ for a in appliers if not callable(getattr(a, "flush", None))]
+    if missing:
+        raise LoaderError(f"not loader appliers (no flush()): {', '.join(missing)}")
     route = {t: a for a in appliers for t in a.topics_handled()}
     bootstrap = settings.kafka.bootstrap_servers
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
