@@ -23,7 +23,8 @@ from shopstream.contract.checks import (
     Check,
     check_plan,
 )
-from shopstream.contract.model import INTEGER_RANGES, EventSchema, Field
+from shopstream.contract.model import EventSchema
+from shopstream.contract.validate import _FAILS, _Context, type_test
 
 Doc = dict[str, Any]
 
@@ -56,8 +57,8 @@ def _condition(i: int, check: Check, ns: dict[str, Any], max_future_ms: int) -> 
         return f"isinstance(v := {get}, str) and v not in _enum{i}"
     if check.kind == UNKNOWN_CURRENCY:
         return f"isinstance(v := {get}, str) and v not in _currencies"
-    if check.parent is not None:
-        ns[f"_item{i}"] = _item_predicate(check)
+    if check.parent is not None:  # item fields of an array<struct> (order lines): the reference's own check
+        ns[f"_item{i}"] = _reference_check(check, ns["_currencies"], max_future_ms)
         return f"_item{i}(d, now)"
     ns[f"_ok{i}"] = type_test(f)
     if check.kind == MISSING_FIELD:
@@ -79,45 +80,6 @@ def _condition(i: int, check: Check, ns: dict[str, Any], max_future_ms: int) -> 
     raise AssertionError(check.kind)
 
 
-def type_test(f: Field) -> Callable[[Any], bool]:
-    """``value -> bool``: whether a non-null JSON value has ``f``'s type (as ``validate.type_ok``)."""
-    if f.type == "string":
-        return lambda v: isinstance(v, str)
-    if f.type in INTEGER_RANGES:
-        low, high = INTEGER_RANGES[f.type]
-        return lambda v: type(v) is int and low <= v <= high
-    if f.type == "float64":
-        return lambda v: type(v) in (int, float)
-    if f.type == "bool":
-        return lambda v: isinstance(v, bool)
-    if f.type == "array<string>":
-        return lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)
-    if f.type == "array<struct>":
-        return lambda v: isinstance(v, list)
-    raise AssertionError(f.type)
-
-
-def _item_predicate(check: Check) -> Callable[[Doc, int | None], bool]:
-    """Checks of an item field of an ``array<struct>``: over the object items of the parent array."""
-    assert check.parent is not None
-    parent, name, f = check.parent.name, check.field.name, check.field
-
-    def values(d: Doc) -> list[Any]:
-        items = d.get(parent)
-        if not isinstance(items, list):
-            return []
-        return [it[name] for it in items if isinstance(it, dict) and it.get(name) is not None]
-
-    if check.kind == MISSING_FIELD:
-        def missing(d: Doc, now: int | None) -> bool:
-            items = d.get(parent)
-            return isinstance(items, list) and any(not isinstance(it, dict) or it.get(name) is None for it in items)
-        return missing
-    ok = type_test(f)
-    if check.kind == WRONG_TYPE:
-        return lambda d, now: any(not ok(v) for v in values(d))
-    if check.kind == BELOW_MIN:
-        return lambda d, now: any(v < f.min for v in values(d) if ok(v))
-    if check.kind == ABOVE_MAX:
-        return lambda d, now: any(v > f.max for v in values(d) if ok(v))
-    raise AssertionError(check.kind)
+def _reference_check(check: Check, currencies: frozenset[str], max_future_ms: int) -> Callable[[Doc, int | None], bool]:
+    fails = _FAILS[check.kind]
+    return lambda d, now: fails(check, _Context(d, currencies, now, max_future_ms))
