@@ -35,7 +35,7 @@ def first_reason_checker(schema: EventSchema, currencies: frozenset[str], *,
     for a parsed JSON object (JSON-level reasons are the caller's: it parsed the payload).
 
     The plan becomes the source of one function, an ``if`` per check in plan order, with the checks'
-    constants bound by name: about 5x faster than walking the plan, which matters once per record.
+    constants bound by name: about 3x faster than validate() (30 -> 10 µs a record), once per record.
     """
     namespace: dict[str, Any] = {"_currencies": currencies}
     lines = ["def first_reason(d, now):", "    get = d.get"]
