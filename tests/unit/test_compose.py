@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from shopstream.flink import cluster
-from shopstream.flink.environment import CONNECTOR_JARS
+from shopstream.flink.installation import CONNECTOR_JARS
 from shopstream.settings import REPO_ROOT, Settings, load_settings
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"

@@ -10,8 +10,8 @@ from redis.exceptions import RedisError
 
 from shopstream.broker import BrokerError, ensure_topics
 from shopstream.clickhouse.migrations import MigrationError
-from shopstream.flink.cluster import ClusterError
-from shopstream.flink.environment import FlinkSetupError
+from shopstream.flink.cluster.errors import ClusterError
+from shopstream.flink.installation import FlinkSetupError
 from shopstream.flink.runner import JobError
 from shopstream.flink.sqlfiles import SqlRenderError
 from shopstream.serving.redis_client import ServingError
@@ -111,11 +111,11 @@ def cmd_run(args, s: Settings) -> int:
 
 
 def cmd_submit(args, s: Settings) -> int:
-    from shopstream.flink import cluster
+    from shopstream.flink.cluster.submit import submit_python_job
     from shopstream.flink.runner import load_job
     from shopstream.settings import REPO_ROOT
     load_job(args.job)
-    job_id = cluster.submit_python_job(s, REPO_ROOT / "jobs" / f"{args.job}.py", [])
+    job_id = submit_python_job(s, REPO_ROOT / "jobs" / f"{args.job}.py", [])
     say(f"submitted {args.job} as Flink job {job_id} to http://{s.flink.rest_address}:{s.flink.rest_port}")
     say(f"deliver its results with: shopstream load {args.job}")
     return 0

@@ -5,13 +5,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from shopstream.flink.installation import connector_jars, python_worker_path
 from shopstream.settings import Settings
-
-CONNECTOR_JARS = ("flink-connector-kafka.jar", "kafka-clients.jar")
-
-
-class FlinkSetupError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -29,16 +24,6 @@ class RunOptions:
     @property
     def source_group(self) -> str:
         return f"shopstream-{self.job}-{self.run_id}"
-
-
-def connector_jars(settings: Settings) -> list[Path]:
-    jars_dir = settings.path(settings.stack.jars_dir)
-    jars = [jars_dir / name for name in CONNECTOR_JARS]
-    missing = [j for j in jars if not j.exists()]
-    if missing:
-        raise FlinkSetupError(f"Kafka connector jars missing: {', '.join(map(str, missing))}. "
-                              "Run `make install` to fetch them.")
-    return jars
 
 
 def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
@@ -86,11 +71,6 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
     if options.resume_from is not None:
         conf["execution.state-recovery.path"] = options.resume_from.resolve().as_uri()
     return conf
-
-
-def python_worker_path(python_executable: str) -> str:
-    from shopstream.flink.cluster import python_worker_path as worker_path  # cluster imports this module
-    return worker_path(python_executable)
 
 
 def create_table_env(settings: Settings, options: RunOptions):
