@@ -38,9 +38,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bench.stats import summarize
+from shopstream.contract.checks import DEFAULT_MAX_FUTURE_MS
 
 MINUTE_MS = 60_000
-MAX_FUTURE_MS = 86_400_000
 _TS = re.compile(rb'"ts"\s*:\s*(-?\d+)\s*[,}]')
 
 
@@ -55,7 +55,7 @@ def event_time_ms(value: bytes | None, kafka_ts_ms: int) -> int:
     m = _TS.search(value or b"")
     if m:
         ts = int(m.group(1))
-        if 0 < ts <= kafka_ts_ms + MAX_FUTURE_MS:
+        if 0 < ts <= kafka_ts_ms + DEFAULT_MAX_FUTURE_MS:
             return ts
     return kafka_ts_ms
 

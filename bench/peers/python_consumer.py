@@ -26,14 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.peers.layout import LIFETIME_VERSION_FIELD, affinity_scores_key, profile_key
-from shopstream.contract import load_contract
+from shopstream.contract import DEFAULT_MAX_FUTURE_MS, load_contract
 from shopstream.contract.reference import to_reporting_minor
 from shopstream.contract.validate import parse_payload, validate
 from shopstream.profiles.layout import WINDOW_METRICS, window_as_of_field, window_field
 from shopstream.settings import Settings, load_settings
 
 MINUTE_MS = 60_000
-MAX_FUTURE_MS = 86_400_000
 WINDOW_MINUTES = {"1h": 60, "24h": 24 * 60, "7d": 7 * 24 * 60, "30d": 30 * 24 * 60}
 LONGEST = max(WINDOW_MINUTES.values())
 VIEWS = frozenset({"page_view", "product_view", "content_view"})
@@ -47,7 +46,7 @@ def event_time(doc: dict, kafka_ts_ms: int) -> int:
     ts = doc.get("ts")
     if isinstance(ts, str) and ts.strip().lstrip("-").isdigit():
         ts = int(ts)
-    if isinstance(ts, int) and not isinstance(ts, bool) and 0 < ts <= kafka_ts_ms + MAX_FUTURE_MS:
+    if isinstance(ts, int) and not isinstance(ts, bool) and 0 < ts <= kafka_ts_ms + DEFAULT_MAX_FUTURE_MS:
         return ts
     return kafka_ts_ms
 

@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from shopstream.contract import load_contract
+from shopstream.contract import DEFAULT_MAX_FUTURE_MS, load_contract
 from shopstream.contract.reference import to_reporting_minor
 from shopstream.contract.validate import validate
 from shopstream.profiles import derive
@@ -22,7 +22,6 @@ WINDOW_MS = {"1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30
 VIEW_TYPES = {"page_view", "product_view", "content_view"}
 CLICK_TYPES = {"ad_click", "affiliate_click"}
 ENGAGEMENT_TYPES = {"like", "comment", "share"}
-MAX_FUTURE_MS = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def _sql_ts(value: bytes) -> int | None:
 
 def event_time(rec: KafkaRecord) -> int:
     ts = _sql_ts(rec.value)
-    if ts is not None and 0 < ts <= rec.timestamp_ms + MAX_FUTURE_MS:
+    if ts is not None and 0 < ts <= rec.timestamp_ms + DEFAULT_MAX_FUTURE_MS:
         return ts
     return rec.timestamp_ms
 

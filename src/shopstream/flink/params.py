@@ -1,14 +1,11 @@
 """SQL parameters every job shares: Kafka source/sink options and contract-derived staging columns."""
 from __future__ import annotations
 
-from shopstream.contract import load_contract
+from shopstream.contract import DEFAULT_MAX_FUTURE_MS, load_contract
 from shopstream.flink import kafka_tables
 from shopstream.flink.environment import RunOptions
 from shopstream.settings import Settings
 from shopstream.staging import shape
-
-MAX_FUTURE_MS = 86_400_000
-
 
 KAFKA_TS_MS = "(unix_timestamp(cast(kafka_ts as string)) * 1000 + extract(millisecond from kafka_ts))"
 
@@ -17,7 +14,7 @@ def event_time_sql(payload: str = "payload", kafka_ts: str = "kafka_ts", kafka_t
     """Event time from the payload's ``ts`` when plausible, else the Kafka timestamp (never null)."""
     ts = f"try_cast(json_value({payload}, '$.ts') as bigint)"
     return (f"case when {ts} is not null and {ts} > 0 "
-            f"and {ts} <= {kafka_ts_ms} + {MAX_FUTURE_MS} "
+            f"and {ts} <= {kafka_ts_ms} + {DEFAULT_MAX_FUTURE_MS} "
             f"then to_timestamp_ltz({ts}, 3) else {kafka_ts} end")
 
 
