@@ -10,11 +10,9 @@ from functools import cached_property
 
 from shopstream.contract import load_contract
 from shopstream.contract.first_reason import first_reason_checker
-from shopstream.contract.model import EventSchema
+from shopstream.contract.model import SCALAR_TYPES, EventSchema
 from shopstream.contract.reference import currency_codes
 from shopstream.contract.validate import parse_payload, type_test
-
-SCALAR_TYPES = ("string", "int32", "int64", "float64", "bool")
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,9 @@ from __future__ import annotations
 import pyarrow as pa
 
 from shopstream.contract.model import EventSchema, Field
+from shopstream.contract.scalars import SCALARS
 
-_SCALARS = {
-    "string": pa.string(),
-    "int32": pa.int32(),
-    "int64": pa.int64(),
-    "float64": pa.float64(),
-    "bool": pa.bool_(),
-}
+_SCALARS = {name: pa.type_for_alias(scalar.arrow) for name, scalar in SCALARS.items()}
 
 
 def arrow_type(f: Field) -> pa.DataType:

@@ -10,8 +10,7 @@ element, ``ARRAY JOIN lines AS l`` unnests it).
 from __future__ import annotations
 
 from shopstream.contract.model import EventSchema, Field
-
-_SCALARS = {"string": "String", "int32": "Int32", "int64": "Int64", "float64": "Float64", "bool": "Bool"}
+from shopstream.contract.scalars import SCALARS
 
 
 def clickhouse_type(f: Field, *, nullable: bool | None = None) -> str:
@@ -25,7 +24,7 @@ def clickhouse_type(f: Field, *, nullable: bool | None = None) -> str:
     if f.logical == "timestamp_ms":
         base = "DateTime64(3, 'UTC')"
     else:
-        base = _SCALARS[f.type]
+        base = SCALARS[f.type].clickhouse
     if f.type == "string" and (f.enum or f.low_cardinality):
         return f"LowCardinality(Nullable({base}))" if nullable else f"LowCardinality({base})"
     return f"Nullable({base})" if nullable else base

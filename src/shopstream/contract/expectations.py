@@ -25,8 +25,9 @@ from shopstream.contract.checks import (
 )
 from shopstream.contract.model import EventSchema
 from shopstream.contract.reference import currency_codes
+from shopstream.contract.scalars import SCALARS
 
-_PY_TYPES = {"string": "str", "int32": "int", "int64": "int", "float64": "float", "bool": "bool",
+_PY_TYPES = {**{name: scalar.python for name, scalar in SCALARS.items()},
              "array<string>": "list", "array<struct>": "list"}
 
 

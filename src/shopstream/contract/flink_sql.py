@@ -62,8 +62,8 @@ from shopstream.contract.checks import (
 from shopstream.contract.flink_types import flink_type
 from shopstream.contract.model import INTEGER_RANGES, DerivedField, EventSchema, Field
 from shopstream.contract.reference import FxRate, conversion_factor, currency_codes, load_fx_rates
+from shopstream.contract.scalars import SCALARS
 
-_SQL_CAST = {"int32": "int", "int64": "bigint", "float64": "double", "bool": "boolean"}
 _LOOKS_LIKE_JSON_LITERAL = re.compile(r"^(true|false|null|-?[0-9].*)$")
 
 
@@ -91,22 +91,17 @@ def extraction_columns(schema: EventSchema, payload: str = "payload") -> list[Sq
     columns: list[SqlColumn] = []
     for f in schema.fields:
         if f.type == "string":
-            columns.append(SqlColumn(f.name, "STRING", j.value(f"$.{f.name}")))
-        elif f.type in _SQL_CAST:
-            columns.append(SqlColumn(f.name, flink_type(f),
-                                     f"try_cast({j.value(f'$.{f.name}')} as {_SQL_CAST[f.type]})"))
+            columns.append(SqlColumn(f.name, flink_type(f), j.value(f"$.{f.name}")))
+        elif f.type in SCALARS:
+            columns.append(SqlColumn(f.name, flink_type(f), f"try_cast({j.value(f'$.{f.name}')} as {_cast(f)})"))
         elif f.type == "array<string>":
-            columns.append(SqlColumn(f.name, "ARRAY<STRING>", j.array(f"$.{f.name}")))
+            columns.append(SqlColumn(f.name, flink_type(f), j.array(f"$.{f.name}")))
         else:
             for sub in f.fields:
                 items = j.array(f"$.{f.name}[*].{sub.name}")
-                if sub.type == "string":
-                    columns.append(SqlColumn(f"{f.name}_{sub.name}", "ARRAY<STRING>", items))
-                else:
-                    element = flink_type(sub)
-                    columns.append(SqlColumn(f"{f.name}_{sub.name}", f"ARRAY<{element}>",
-                                             f"try_cast({items} as array<{_SQL_CAST[sub.type]}>)"))
-    columns += [SqlColumn(d.name, "BIGINT", _sum_of_products(schema, d, j)) for d in schema.derived]
+                typed = items if sub.type == "string" else f"try_cast({items} as array<{_cast(sub)}>)"
+                columns.append(SqlColumn(f"{f.name}_{sub.name}", f"ARRAY<{flink_type(sub)}>", typed))
+    columns += [SqlColumn(d.name, SCALARS[d.type].flink, _sum_of_products(schema, d, j)) for d in schema.derived]
     return columns
 
 
@@ -174,6 +169,11 @@ def reporting_amount_expression(amount: str, currency: str, reporting_currency: 
         f" as decimal(24, 12))"
         for code in sorted(rates))
     return (f"cast(round(cast({amount} as decimal(20, 0)) * (case {currency} {branches} end), 0) as bigint)")
+
+
+def _cast(f: Field) -> str:
+    """The SQL type a JSON value of scalar field ``f`` is cast to."""
+    return SCALARS[f.type].sql_cast
 
 
 def _decimal_literal(value: Decimal) -> str:
@@ -265,7 +265,7 @@ class _Renderer:
         if check.kind in (BELOW_MIN, ABOVE_MAX):
             op, bound = ("<", f.min) if check.kind == BELOW_MIN else (">", f.max)
             measure = (j.count(f"$.{f.name}") if f.is_array
-                       else f"try_cast({j.value(f'$.{f.name}')} as {_SQL_CAST[f.type]})")
+                       else f"try_cast({j.value(f'$.{f.name}')} as {_cast(f)})")
             return f"{measure} {op} {bound}"
         if check.kind == UNKNOWN_CURRENCY:
             return f"{j.value(f'$.{f.name}')} not in ({', '.join(map(sql_string, self.codes))})"
@@ -312,7 +312,7 @@ class _Renderer:
             return f"{w} like '[\"%'"
         if f.type in INTEGER_RANGES:
             return (f"regexp({w}, '^\\[-?[0-9]+\\]$')"
-                    f" and try_cast({self.j.value(f'$.{f.name}')} as {_SQL_CAST[f.type]}) is not null")
+                    f" and try_cast({self.j.value(f'$.{f.name}')} as {_cast(f)}) is not null")
         if f.type == "float64":
             return f"regexp({w}, '^\\[-?[0-9]')"
         if f.type == "bool":

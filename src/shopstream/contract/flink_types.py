@@ -7,14 +7,13 @@ JSON; ``flink_sql.event_time_expression`` turns the event time into ``TIMESTAMP_
 from __future__ import annotations
 
 from shopstream.contract.model import EventSchema, Field
-
-_SCALARS = {"string": "STRING", "int32": "INT", "int64": "BIGINT", "float64": "DOUBLE", "bool": "BOOLEAN"}
+from shopstream.contract.scalars import SCALARS
 
 
 def flink_type(f: Field) -> str:
     """Flink SQL type of a field (``ARRAY<ROW<...>>`` for struct arrays)."""
-    if f.type in _SCALARS:
-        return _SCALARS[f.type]
+    if f.type in SCALARS:
+        return SCALARS[f.type].flink
     if f.type == "array<string>":
         return "ARRAY<STRING>"
     items = ", ".join(f"`{sub.name}` {flink_type(sub)}" for sub in f.fields)

@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-SCALAR_TYPES = ("string", "int32", "int64", "float64", "bool")
+from shopstream.contract.scalars import SCALARS
+
+SCALAR_TYPES = tuple(SCALARS)
 ARRAY_TYPES = ("array<string>", "array<struct>")
 FIELD_TYPES = SCALAR_TYPES + ARRAY_TYPES
 
