@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shopstream.flink import cluster
+from shopstream.flink.cluster import home
 from shopstream.flink.installation import CONNECTOR_JARS
 from shopstream.settings import REPO_ROOT, Settings, load_settings
 
@@ -219,18 +219,18 @@ def test_image_renders_the_flink_conf_before_flink_starts():
 
 
 def test_flink_conf_template_parses_and_its_placeholders_come_from_settings(host_settings):
-    template = yaml.safe_load(cluster.CONF_TEMPLATE.read_text())
+    template = yaml.safe_load(home.CONF_TEMPLATE.read_text())
     assert template["rest.port"] == "${rest_port}"
     assert template["taskmanager.numberOfTaskSlots"] == 2
     assert template["state.backend.type"] == "hashmap"
     assert template["execution.checkpointing.externalized-checkpoint-retention"] == "RETAIN_ON_CANCELLATION"
-    placeholders = set(re.findall(r"\$\{(\w+)\}", cluster.CONF_TEMPLATE.read_text()))
-    assert placeholders == set(cluster.config_params(host_settings))
+    placeholders = set(re.findall(r"\$\{(\w+)\}", home.CONF_TEMPLATE.read_text()))
+    assert placeholders == set(home.config_params(host_settings))
 
 
 def test_rendered_flink_conf_carries_the_settings(host_settings):
     s = host_settings
-    conf = yaml.safe_load(cluster.render_config(s))
+    conf = yaml.safe_load(home.render_config(s))
     assert conf["rest.port"] == s.flink.rest_port
     assert conf["rest.address"] == s.flink.rest_address
     assert conf["jobmanager.rpc.port"] == s.flink.rest_port + 1
@@ -242,7 +242,7 @@ def test_rendered_flink_conf_carries_the_settings(host_settings):
 
 def test_rendered_flink_conf_inside_docker_listens_on_the_published_port(services):
     inside = load_settings(env=settings_env(services["jobmanager"]))
-    conf = yaml.safe_load(cluster.render_config(inside))
+    conf = yaml.safe_load(home.render_config(inside))
     assert conf["rest.port"] in published(services["jobmanager"])
     assert conf["execution.checkpointing.dir"] == "file:///var/lib/shopstream/checkpoints"
     for name in ("jobmanager", "taskmanager"):  # checkpoints on one volume that both processes see
