@@ -37,7 +37,8 @@ from bench import freshness as fr
 from bench import results as res
 from bench.procfs import ProcessSampler, wait_group_gone
 from bench.stack import migrate, private_stack, settings_for, target_env
-from shopstream.settings import REPO_ROOT, Settings
+from shopstream.settings import Settings
+from bench.stack import PROJECT_ROOT as REPO_ROOT
 
 log = logging.getLogger("bench")
 
@@ -292,7 +293,7 @@ class Bench:
         has_keys = self.write_keys(target.products)
         partitions = [(getattr(ts.topics, t), p) for t in target.input_topics for p in range(ts.kafka.partitions)]
         tracker = fr.FreshnessTracker({p: fr.PROBES[p] for p in target.products if p in fr.PROBES}, partitions,
-                                      ts.profiles.watermark_delay_ms)
+                                      ts.events.watermark_delay_ms)
         factory = tracker.producer_factory(Producer)
         total = len(self.records)
         prime = min(max(2000, int(rate * 2)), total // 5)
@@ -582,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
                      "checkpoint_interval_ms": settings.flink.checkpoint_interval_ms,
                      "python_execution_mode": settings.flink.python_execution_mode,
                      "bundle_size": settings.flink.bundle_size, "kafka_partitions": settings.kafka.partitions,
-                     "watermark_delay_ms": settings.profiles.watermark_delay_ms,
+                     "watermark_delay_ms": settings.events.watermark_delay_ms,
                      "buffer_timeout_ms": settings.flink.buffer_timeout_ms,
                      "watermark_interval_ms": settings.flink.watermark_interval_ms},
         "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},

@@ -18,7 +18,14 @@ from shopstream.settings import Settings, TopicSettings, load_settings
 from shopstream.stack import process
 from shopstream.stack.scoped import environment, running_services
 
-INPUT_TOPIC_SETTINGS = ("clickstream", "orders", "content")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout the benchmark runs from
+
+def _input_topic_settings() -> tuple[str, ...]:
+    from shopstream.contract import load_contract
+    return tuple(s.topic_setting for s in load_contract().values())
+
+
+INPUT_TOPIC_SETTINGS = _input_topic_settings()
 
 
 def stack_env(root: Path, checkpoint_interval_ms: int | None = None) -> dict[str, str]:
@@ -42,7 +49,11 @@ def slug(text: str) -> str:
 
 
 def output_topic_settings() -> list[str]:
-    return [f.name for f in dataclasses.fields(TopicSettings) if f.name not in INPUT_TOPIC_SETTINGS]
+    """The runtime's outputs and every registered product's (each target gets its own topics)."""
+    from shopstream.registry import products
+    own = [f.name for f in dataclasses.fields(TopicSettings) if f.name not in INPUT_TOPIC_SETTINGS
+           and f.name != "outputs_renamed"]
+    return own + [o.name for p in products() for o in p.outputs]
 
 
 def target_env(root: Path, phase: str, target: str, *, fresh_inputs: bool) -> dict[str, str]:

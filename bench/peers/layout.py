@@ -1,12 +1,12 @@
 """The Redis fields both peers write: the profile job's window, lifetime and affinity field groups.
 
-Same keys and names as shopstream's loader (shopstream.profiles.layout), so the benchmark's serving
+Same keys and names as shopstream's loader (shopstream.products.user_profiles.layout), so the benchmark's serving
 reads and freshness probes work on every target; derived fields (segment, tags, shares) are not
 written by the peers.
 """
 from __future__ import annotations
 
-from shopstream.profiles.layout import (
+from shopstream.products.user_profiles.layout import (
     WINDOW_METRICS,
     affinity_scores_key,
     profile_key,

@@ -29,7 +29,7 @@ from bench.peers.layout import LIFETIME_VERSION_FIELD, affinity_scores_key, prof
 from shopstream.contract import DEFAULT_MAX_FUTURE_MS, load_contract
 from shopstream.contract.reference import to_reporting_minor
 from shopstream.contract.validate import parse_payload, validate
-from shopstream.profiles.layout import WINDOW_METRICS, window_as_of_field, window_field
+from shopstream.products.user_profiles.layout import WINDOW_METRICS, window_as_of_field, window_field
 from shopstream.settings import Settings, load_settings
 
 MINUTE_MS = 60_000
@@ -147,8 +147,8 @@ class ProfileState:
 
     def __init__(self, settings: Settings):
         p = settings.profiles
-        self.delay_ms = p.watermark_delay_ms
-        self.currency = p.reporting_currency
+        self.delay_ms = settings.events.watermark_delay_ms
+        self.currency = settings.events.reporting_currency
         self.epoch_ms = p.affinity_epoch_ms
         self.half_life_ms = p.affinity_half_life_h * 3_600_000
         self.schemas = load_contract()

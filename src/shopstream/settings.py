@@ -2,8 +2,12 @@
 
 Every endpoint, port, path, password and topic name used anywhere in shopstream comes from here.
 Environment overrides use ``SHOPSTREAM_<SECTION>__<FIELD>`` (e.g. ``SHOPSTREAM_REDIS__PORT=6390``);
-``SHOPSTREAM_CONFIG`` names the file (default: ``config/shopstream.toml`` in the repository).
+``SHOPSTREAM_CONFIG`` names the file (default: the installed ``config/shopstream.toml``).
 Secrets are ``Secret`` values: they print as ``'***'`` and are read with ``.reveal()``.
+
+The runtime's own sections are declared here; each registered product adds its section (its settings
+class, ``Product.settings``) and its output topics (``[topics]``, defaults from its output specs), read
+as ``settings.<section>`` and ``settings.topics.<output>`` like the others.
 """
 from __future__ import annotations
 
@@ -12,11 +16,15 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Mapping, get_args, get_origin, get_type_hints
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = REPO_ROOT / "config" / "shopstream.toml"
+from shopstream import resources
+
 ENV_PREFIX = "SHOPSTREAM_"
+
+
+def default_config() -> Path:
+    return resources.data_dir("config") / "shopstream.toml"
 
 
 class SettingsError(ValueError):
@@ -61,24 +69,36 @@ class KafkaSettings:
 
 @dataclass(frozen=True)
 class TopicSettings:
+    """Input topics (one per event type of the contract), the runtime's outputs, and ``outputs``: the
+    topic of each product output that settings rename (the others keep their spec's default topic)."""
+
     clickstream: str = "clickstream"
     orders: str = "orders"
     content: str = "content"
     dead_letters: str = "shopstream.dead_letters"
     late_events: str = "shopstream.late_events"
-    profile_windows: str = "shopstream.profile_windows"
-    profile_lifetime: str = "shopstream.profile_lifetime"
-    profile_affinity: str = "shopstream.profile_affinity"
-    ad_windows: str = "shopstream.ad_windows"
-    ad_performance: str = "shopstream.ad_performance_minute"
-    campaign_spend: str = "shopstream.campaign_spend"
+    outputs_renamed: Mapping[str, str] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self.outputs_renamed:
+            return self.outputs_renamed[name]
+        from shopstream.registry import output_spec
+        spec = output_spec(name)
+        if spec is None:
+            raise AttributeError(f"no topic setting {name!r}: not an input, a runtime output or a product output")
+        return spec.topic
 
     def inputs(self) -> list[str]:
-        return [self.clickstream, self.orders, self.content]
+        """The topic of every event type of the contract."""
+        from shopstream.contract import load_contract
+        return [getattr(self, schema.topic_setting) for schema in load_contract().values()]
 
     def outputs(self) -> list[str]:
-        return [self.dead_letters, self.late_events, self.profile_windows, self.profile_lifetime,
-                self.profile_affinity]
+        """The runtime's output topics and those of every registered product."""
+        from shopstream.registry import products
+        return [self.dead_letters, self.late_events] + [getattr(self, o.name) for p in products() for o in p.outputs]
 
 
 @dataclass(frozen=True)
@@ -139,39 +159,12 @@ class FlinkSettings:
 
 
 @dataclass(frozen=True)
-class ProfileSettings:
-    """Business parameters of the user-profile job."""
+class EventSettings:
+    """How input events are read, whatever the product: event time, lateness, reporting currency."""
 
     reporting_currency: str = "USD"
-    watermark_delay_ms: int = 5000
-    window_slide_ms: int = 60_000
-    affinity_half_life_h: float = 72.0
-    affinity_epoch_ms: int = 1_767_225_600_000  # 2026-01-01T00:00:00Z: reference point of decayed sums
-    idle_ms: int = 10_000
-
-
-@dataclass(frozen=True)
-class AdSettings:
-    """Business parameters of the ad-CTR job (see README: Ad CTR features)."""
-
-    click_join_lookback_ms: int = 30 * 60_000   # a click matches an impression at most this much older
-    click_join_lookahead_ms: int = 60_000       # ... or this much newer (device clock skew)
-    conversion_window_ms: int = 24 * 3_600_000  # an order this long after an ad click converts it
-    base_ctr_feed: float = 0.012                 # prior mean CTR of each placement
-    base_ctr_search: float = 0.025
-    base_ctr_sidebar: float = 0.004
-    placement_strength: float = 1000.0           # prior strengths in pseudo-impressions
-    campaign_strength: float = 200.0
-    ad_strength: float = 100.0
-    segment_strength: float = 50.0
-    credible_level: float = 0.95
-    pace_tolerance: float = 0.1
-    bid_multiplier_low: float = 0.5
-    bid_multiplier_high: float = 1.5
-    ttl_s: int = 3 * 24 * 3600                   # serving keys expire after this long without an update
-
-    def base_ctr(self, placement: str) -> float | None:
-        return getattr(self, f"base_ctr_{placement}", None)
+    watermark_delay_ms: int = 5000   # an event older than the partition's newest minus this is late
+    idle_ms: int = 10_000            # an unbounded source partition without records this long stops holding the watermark
 
 
 @dataclass(frozen=True)
@@ -191,25 +184,37 @@ class Settings:
     redis: RedisSettings = field(default_factory=RedisSettings)
     clickhouse: ClickHouseSettings = field(default_factory=ClickHouseSettings)
     flink: FlinkSettings = field(default_factory=FlinkSettings)
-    profiles: ProfileSettings = field(default_factory=ProfileSettings)
-    ads: AdSettings = field(default_factory=AdSettings)
+    events: EventSettings = field(default_factory=EventSettings)
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
     job_version: str = "0.1.0"
+    # section name -> a registered product's settings (its defaults unless the file or environment say otherwise)
+    product_sections: Mapping[str, Any] = field(default_factory=lambda: _product_sections({})["product_sections"])
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        sections = self.__dict__.get("product_sections", {})
+        if name in sections:
+            return sections[name]
+        raise AttributeError(f"no settings section {name!r}")
 
     def path(self, p: Path) -> Path:
-        """Resolve a settings path against the repository root."""
-        return p if p.is_absolute() else REPO_ROOT / p
+        """Resolve a settings path: relative ones against SHOPSTREAM_HOME or the working directory."""
+        return p if p.is_absolute() else resources.home() / p
 
     def replace(self, **sections: Any) -> "Settings":
         """A copy with some sections or section fields replaced: ``replace(redis={'port': 1})``."""
         changes: dict[str, Any] = {}
+        products = dict(self.product_sections)
         for name, value in sections.items():
             current = getattr(self, name)
             if isinstance(value, dict) and is_dataclass(current):
-                changes[name] = _build(type(current), {**_as_raw(current), **value}, name)
+                value = _build(type(current), {**_as_raw(current), **value}, name)
+            if name in products:
+                products[name] = value
             else:
                 changes[name] = value
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **changes, product_sections=products)
 
 
 def _as_raw(obj: Any) -> dict[str, Any]:
@@ -240,6 +245,10 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
 def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
     hints = get_type_hints(cls)
     known = {f.name for f in fields(cls)}
+    if cls is Settings:
+        raw = _product_sections(raw)
+    elif cls is TopicSettings:
+        raw = _renamed_outputs(raw)
     unknown = set(raw) - known
     if unknown:
         raise SettingsError(f"unknown setting(s) in [{where}]: {', '.join(sorted(unknown))}; "
@@ -247,11 +256,38 @@ def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
     kwargs = {}
     for name, value in raw.items():
         tp = hints[name]
-        if is_dataclass(tp):
+        if name in ("product_sections", "outputs_renamed"):
+            kwargs[name] = value
+        elif get_origin(tp) is dict:
+            value_type = get_args(tp)[1]
+            kwargs[name] = {k: _coerce(value_type, v, f"{where}.{name}.{k}") for k, v in dict(value).items()}
+        elif is_dataclass(tp):
             kwargs[name] = _build(tp, value, f"{where}.{name}" if where else name)
         else:
             kwargs[name] = _coerce(tp, value, f"{where}.{name}" if where else name)
     return cls(**kwargs)
+
+
+def _product_sections(raw: dict[str, Any]) -> dict[str, Any]:
+    """Move the sections of registered products into ``product_sections`` (each typed by its class)."""
+    from shopstream.registry import products
+    raw = dict(raw)
+    sections = {}
+    for product in products():
+        if product.settings is not None:
+            sections[product.section] = _build(product.settings, raw.pop(product.section, {}), product.section)
+    raw["product_sections"] = sections
+    return raw
+
+
+def _renamed_outputs(raw: dict[str, Any]) -> dict[str, Any]:
+    """``[topics]`` entries that name a product output rename its topic; other unknown names are errors."""
+    from shopstream.registry import output_spec
+    own = {f.name for f in fields(TopicSettings)}
+    renamed = {k: str(v) for k, v in raw.items() if k not in own and output_spec(k) is not None}
+    rest = {k: v for k, v in raw.items() if k not in renamed}
+    rest["outputs_renamed"] = renamed
+    return rest
 
 
 def _env_overrides(env: dict[str, str]) -> dict[str, Any]:
@@ -277,7 +313,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
     """Load settings from the TOML file, then apply ``SHOPSTREAM_*`` environment overrides."""
     env = dict(os.environ if env is None else env)
-    cfg_path = Path(path or env.get(ENV_PREFIX + "CONFIG") or DEFAULT_CONFIG)
+    cfg_path = Path(path or env.get(ENV_PREFIX + "CONFIG") or default_config())
     raw: dict[str, Any] = {}
     if cfg_path.exists():
         with cfg_path.open("rb") as fh:

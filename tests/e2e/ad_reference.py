@@ -4,19 +4,19 @@ fact, minute tiles, sliding windows, spend today, and the serving values the loa
 
 It shares with the job only the contract, the reference data (bids, budgets, placements), the FX
 conversion and the pure math of shopstream.ads (smoothing and pacing formulas, checked against hand
-computations in tests/unit/test_ads_math.py) and of the segment rule (shopstream.profiles.derive).
+computations in tests/unit/test_ads_math.py) and of the segment rule (shopstream.products.user_profiles.derive).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from shopstream.ads import layout
-from shopstream.ads.features import Chain, pacing_fields, smoothed_fields, strengths
-from shopstream.ads.reference import load_campaigns
+from shopstream.products.ad_features import layout
+from shopstream.products.ad_features.features import Chain, pacing_fields, smoothed_fields, strengths
+from shopstream.products.ad_features.reference import load_campaigns
 from shopstream.contract.reference import to_reporting_minor
-from shopstream.profiles import derive
-from shopstream.settings import AdSettings
+from shopstream.products.user_profiles import derive
+from shopstream.products.ad_features.settings import AdSettings
 
 MINUTE = 60_000
 DAY = 86_400_000

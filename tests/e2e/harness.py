@@ -11,10 +11,11 @@ from confluent_kafka import Consumer, TopicPartition
 
 from shopstream.broker import end_offsets
 from shopstream.clickhouse.client import connect as ch_connect
-from shopstream.profiles.layout import PROCESS_FIELDS
-from shopstream.serving.profiles import decode_profile
+from shopstream.products.user_profiles.layout import PROCESS_FIELDS
+from shopstream.products.user_profiles.serving import decode_profile
 from shopstream.serving.redis_client import connect as redis_connect
-from shopstream.settings import REPO_ROOT, Settings
+from shopstream.settings import Settings
+from tests.paths import PROJECT_ROOT as REPO_ROOT
 
 from tests.e2e.reference import KafkaRecord
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from shopstream.contract import DEFAULT_MAX_FUTURE_MS, load_contract
 from shopstream.contract.reference import to_reporting_minor
 from shopstream.contract.validate import validate
-from shopstream.profiles import derive
-from shopstream.profiles.layout import WINDOW_METRICS, WINDOWS
+from shopstream.products.user_profiles import derive
+from shopstream.products.user_profiles.layout import WINDOW_METRICS, WINDOWS
 
 MINUTE = 60_000
 WINDOW_MS = {"1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000}

@@ -45,8 +45,8 @@ def expected(ad_settings):
     t = ad_settings.topics
     records = harness.read_topic(ad_settings, t.clickstream) + harness.read_topic(ad_settings, t.orders)
     accepted = accept(records, topics={"clickstream": t.clickstream, "orders": t.orders},
-                      watermark_delay_ms=ad_settings.profiles.watermark_delay_ms)
-    exp = compute_ads(accepted, settings_ads=ad_settings.ads, currency_out=ad_settings.profiles.reporting_currency)
+                      watermark_delay_ms=ad_settings.events.watermark_delay_ms)
+    exp = compute_ads(accepted, settings_ads=ad_settings.ads, currency_out=ad_settings.events.reporting_currency)
     assert exp.orphan_clicks >= 2 and exp.conversions >= 2, "the data must hold orphan clicks and conversions"
     assert sum(1 for r in accepted["clickstream"] if r["event_type"] == "ad_click") >= 20
     return exp

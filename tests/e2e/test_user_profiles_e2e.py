@@ -19,7 +19,7 @@ def expected_for(settings):
     records = harness.read_topic(settings, t.clickstream) + harness.read_topic(settings, t.orders)
     p = settings.profiles
     return compute(records, topics={"clickstream": t.clickstream, "orders": t.orders},
-                   watermark_delay_ms=p.watermark_delay_ms, reporting_currency=p.reporting_currency,
+                   watermark_delay_ms=settings.events.watermark_delay_ms, reporting_currency=settings.events.reporting_currency,
                    affinity_epoch_ms=p.affinity_epoch_ms, affinity_half_life_h=p.affinity_half_life_h)
 
 

@@ -43,7 +43,7 @@ def table_env_with_sources(settings, records: dict[str, list[KafkaRecord]], job:
                   .column_by_expression("kafka_ts", "to_timestamp_ltz(kafka_ts_ms_raw, 3)")
                   .column_by_expression("rt", event_time_sql(kafka_ts="to_timestamp_ltz(kafka_ts_ms_raw, 3)",
                                                              kafka_ts_ms="kafka_ts_ms_raw"))
-                  .watermark("rt", f"rt - interval '{settings.profiles.watermark_delay_ms / 1000:.3f}' second")
+                  .watermark("rt", f"rt - interval '{settings.events.watermark_delay_ms / 1000:.3f}' second")
                   .build())
         t_env.create_temporary_view(f"src_{event}", t_env.from_data_stream(ds, schema))
     return t_env
@@ -52,7 +52,7 @@ def table_env_with_sources(settings, records: dict[str, list[KafkaRecord]], job:
 def apply_views(t_env, spec, settings, job: str) -> None:
     """Register the job's functions and run its view statements (not its sources, sinks or inserts)."""
     from shopstream.flink.environment import RunOptions
-    from shopstream.flink.layers import is_output, is_source
+    from shopstream.flink.jobspec import is_output, is_source
 
     spec.register_functions(t_env)
     for name, statement in spec.render(settings, RunOptions(job=job)):

@@ -25,13 +25,13 @@ def in_memory_records():
 
 @pytest.fixture(scope="module")
 def results():
-    from jobs import ad_features
-    from shopstream.flink.layers.ads import BRANCHES, WINDOWS
+    from shopstream.flink.runner import load_job
+    from shopstream.products.ad_features.layer import BRANCHES, WINDOWS
 
     settings = load_settings()
     records = in_memory_records()
     t_env = table_env_with_sources(settings, records, "ad_sql_test")
-    apply_views(t_env, ad_features.SPEC, settings, "ad_sql_test")
+    apply_views(t_env, load_job("ad_features"), settings, "ad_sql_test")
     windows = " union all ".join(f"select {WINDOW_COLUMNS} from ad_window_{b}_{w}" for b in BRANCHES for w in WINDOWS)
     queries = {
         "windows": windows,
@@ -46,8 +46,8 @@ def results():
             got[name] = {tuple(r) for r in rows}
     accepted = accept(records["clickstream"] + records["orders"],
                       topics={"clickstream": "clickstream", "orders": "orders"},
-                      watermark_delay_ms=settings.profiles.watermark_delay_ms)
-    expected = compute_ads(accepted, settings_ads=settings.ads, currency_out=settings.profiles.reporting_currency)
+                      watermark_delay_ms=settings.events.watermark_delay_ms)
+    expected = compute_ads(accepted, settings_ads=settings.ads, currency_out=settings.events.reporting_currency)
     return got, expected
 
 

@@ -20,12 +20,12 @@ def in_memory_records():
 
 @pytest.fixture(scope="module")
 def flink_results():
-    from jobs import user_profiles
+    from shopstream.flink.runner import load_job
 
     settings = load_settings()
     records = in_memory_records()
     t_env = table_env_with_sources(settings, records, "profile_sql_test")
-    apply_views(t_env, user_profiles.SPEC, settings, "profile_sql_test")
+    apply_views(t_env, load_job("user_profiles"), settings, "profile_sql_test")
     results = {}
     window_columns = "user_id, window_name, as_of_ms, events, `views`, clicks, carts, engagements, orders, spend_minor"
     lifetime_columns = ("user_id, as_of_ms, events, `views`, clicks, carts, orders, spend_minor, priced_views, "
@@ -39,7 +39,7 @@ def flink_results():
     p = settings.profiles
     expected = compute(records["clickstream"] + records["orders"],
                        topics={"clickstream": "clickstream", "orders": "orders"},
-                       watermark_delay_ms=p.watermark_delay_ms, reporting_currency=p.reporting_currency,
+                       watermark_delay_ms=settings.events.watermark_delay_ms, reporting_currency=settings.events.reporting_currency,
                        affinity_epoch_ms=p.affinity_epoch_ms, affinity_half_life_h=p.affinity_half_life_h)
     return results, expected
 

@@ -12,14 +12,14 @@ from collections import defaultdict
 
 import pytest
 
-from shopstream.ads.ctr import Counts, Priors, smoothed_ctr
-from shopstream.ads.pacing import pacing
+from shopstream.products.ad_features.ctr import Counts, Priors, smoothed_ctr
+from shopstream.products.ad_features.pacing import pacing
 from shopstream.cli.main import main
 from shopstream.clickhouse import migrations
 from shopstream.clickhouse.append_once import insert_absent
 from shopstream.clickhouse.client import connect
 from shopstream.clickhouse.queries import discover
-from shopstream.clickhouse.reference_tables import load_reference_tables
+from shopstream.products.ad_features.reference_tables import load_reference_tables
 from shopstream.contract.reference import load_reference_yaml
 
 pytestmark = pytest.mark.integration

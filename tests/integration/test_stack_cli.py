@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from shopstream.settings import REPO_ROOT
+from tests.paths import PROJECT_ROOT as REPO_ROOT
 from shopstream.stack.process import free_port
 
 pytestmark = pytest.mark.integration

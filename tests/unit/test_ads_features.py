@@ -1,13 +1,13 @@
 import pytest
 
-from shopstream.ads import layout
-from shopstream.ads.ctr import Counts, Priors, ctr_counts, shrink_chain, smoothed_ctr
-from shopstream.ads.features import Chain, pacing_fields, smoothed_fields
-from shopstream.ads.pacing import HOUR_MS, share_of_day
-from shopstream.ads.reference import CampaignRef, ads_by_id, load_campaigns
-from shopstream.flink.layers.ads import bid_expression, day_to_minute, interval_day_to_second
-from shopstream.serving.ads import decode_features
-from shopstream.settings import AdSettings
+from shopstream.products.ad_features import layout
+from shopstream.products.ad_features.ctr import Counts, Priors, ctr_counts, shrink_chain, smoothed_ctr
+from shopstream.products.ad_features.features import Chain, pacing_fields, smoothed_fields
+from shopstream.products.ad_features.pacing import HOUR_MS, share_of_day
+from shopstream.products.ad_features.reference import CampaignRef, ads_by_id, load_campaigns
+from shopstream.products.ad_features.layer import bid_expression, day_to_minute, interval_day_to_second
+from shopstream.products.ad_features.serving import decode_features
+from shopstream.products.ad_features.settings import AdSettings
 
 
 def test_chain_of_three_levels_is_smoothed_ctr():

@@ -1,7 +1,7 @@
 import pytest
 
-from shopstream.ads.ctr import Counts, CtrInputError, Priors, smoothed_ctr
-from shopstream.ads.pacing import DEFAULT_HOURLY_TRAFFIC, HOUR_MS, PacingInputError, pacing, share_of_day
+from shopstream.products.ad_features.ctr import Counts, CtrInputError, Priors, smoothed_ctr
+from shopstream.products.ad_features.pacing import DEFAULT_HOURLY_TRAFFIC, HOUR_MS, PacingInputError, pacing, share_of_day
 
 
 def test_smoothed_ctr_matches_a_hand_computed_case():

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from shopstream.reports.campaign import build_figure, html_document, png_bytes, series_from_rows, totals, write_report
+from shopstream.products.ad_features.report import build_figure, html_document, png_bytes, series_from_rows, totals, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -15,7 +15,8 @@ import yaml
 
 from shopstream.flink.cluster import home
 from shopstream.flink.installation import CONNECTOR_JARS
-from shopstream.settings import REPO_ROOT, Settings, load_settings
+from shopstream.settings import Settings, load_settings
+from tests.paths import PROJECT_ROOT as REPO_ROOT
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "docker" / "flink.Dockerfile"

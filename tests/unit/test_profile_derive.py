@@ -1,6 +1,6 @@
 import pytest
 
-from shopstream.profiles import derive
+from shopstream.products.user_profiles import derive
 
 
 @pytest.mark.parametrize("avg,band", [(None, "unknown"), (0, "budget"), (1999, "budget"), (2000, "mid"),

@@ -1,7 +1,7 @@
 """Campaigns reference rows for ClickHouse, and which of them a load writes."""
 import pytest
 
-from shopstream.clickhouse.reference_tables import changed_rows, reference_tables
+from shopstream.products.ad_features.reference_tables import changed_rows, reference_tables
 from shopstream.contract.model import ContractError
 from shopstream.contract.reference import load_reference_yaml
 

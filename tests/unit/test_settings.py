@@ -50,7 +50,7 @@ def test_replace_returns_modified_copy():
 
 def test_jobs_declaring_low_latency_get_the_low_latency_flink_options() -> None:
     from shopstream.flink.environment import RunOptions, flink_config
-    from shopstream.flink.layers import JobSpec
+    from shopstream.flink.jobspec import JobSpec
     from shopstream.flink.runner import load_job
 
     s = load_settings(env={})

@@ -4,7 +4,7 @@ import pytest
 
 from shopstream.clickhouse.migrations import MIGRATIONS_DIR, discover
 from shopstream.flink.sqlfiles import SqlRenderError, render
-from shopstream.profiles.layout import clickhouse_columns
+from shopstream.products.user_profiles.layout import clickhouse_columns
 
 
 def test_migrations_are_ordered_and_render():
@@ -16,7 +16,7 @@ def test_migrations_are_ordered_and_render():
 
 
 def test_user_profiles_migration_matches_profile_layout():
-    text = (MIGRATIONS_DIR / "0003_user_profiles.sql").read_text()
+    text = next(m.path for m in discover() if m.name == "user_profiles").read_text()
     body = text[text.index("(") + 1:text.rindex(")")]
     cols = re.findall(r"^\s+(\w+)\s+(.+?),?$", body, re.MULTILINE)
     assert [(n, t.rstrip(",")) for n, t in cols] == clickhouse_columns()
@@ -52,11 +52,11 @@ def test_variants_for_a_missing_file_are_an_error(tmp_path):
 
 
 def test_user_profiles_job_renders_every_statement():
-    from jobs import user_profiles
+    from shopstream.flink.runner import load_job
     from shopstream.flink.environment import RunOptions
     from shopstream.settings import load_settings
     settings, options = load_settings(env={}), RunOptions(job="user_profiles")
-    statements = [s for _, s in user_profiles.SPEC.render(settings, options)]
+    statements = [s for _, s in load_job("user_profiles").render(settings, options)]
     for name in ("src_clickstream", "src_orders", "stg_clickstream", "stg_orders", "profile_window_1h",
                  "profile_window_24h", "profile_window_7d", "profile_window_30d"):
         assert sum(f" {name} " in s or f" {name}\n" in s for s in statements) >= 1, name

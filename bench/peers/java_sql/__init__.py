@@ -1,7 +1,7 @@
 """Java-only Flink SQL peer of the profile job: the upper bound Flink reaches here without Python.
 
-The job's own SQL layers (sql/flink/staging/, sql/flink/user_profiles/), rendered by the same machinery
-(``shopstream.flink.layers``), with one file replaced: ``020_stg_event.sql`` of this folder computes
+The job's own SQL layers (sql/flink/staging/, products/user_profiles/sql/), rendered by the same machinery
+(``shopstream.flink.jobspec``), with one file replaced: ``020_stg_event.sql`` of this folder computes
 ``dq_reason`` and the typed columns with the contract's pure-SQL rendering instead of the Python table
 function. No Python function is registered, so the job graph holds no Python operator. Its outputs go to
 their own Kafka topics (settings, overridden per benchmark target) as JSON; ``writer.ProfileRedisWriter``
@@ -16,26 +16,14 @@ from pathlib import Path
 from shopstream.contract import load_contract
 from shopstream.contract.flink_sql import dq_reason_expression, extraction_columns
 from shopstream.flink.environment import RunOptions
-from shopstream.flink.layers import JobSpec, Layer, uses
-from shopstream.flink.layers import staging as staging_layer
-from shopstream.flink.layers.profiles import PROFILES
+from shopstream.flink import staging_layer
+from shopstream.flink.jobspec import JobSpec, Use, product_layer, staging
+from shopstream.registry import product
 from shopstream.settings import Settings
 from shopstream.staging import shape
 
 NAME = "java_sql"
 PEER_SQL_DIR = Path(__file__).resolve().parent
-
-
-@dataclasses.dataclass(frozen=True)
-class FolderLayer(Layer):
-    """A layer whose SQL files are read from ``sql_dir`` instead of ``sql/flink/<name>/``."""
-
-    sql_dir: Path | None = None
-
-    @property
-    def directory(self) -> Path:
-        assert self.sql_dir is not None
-        return self.sql_dir
 
 
 def pure_sql_staging(event: str) -> dict[str, str]:
@@ -64,8 +52,11 @@ def overlay(base: Path, overrides: Path, dest: Path) -> Path:
     return dest
 
 
+EVENTS = ("clickstream", "orders")
+
+
 def _variants(settings: Settings, options: RunOptions):
-    out = staging_layer.variants(settings, options)
+    out = staging_layer.variants(settings, options, EVENTS)
     out["020_stg_event"] = [{**v, **pure_sql_staging(v["event"])} for v in out["020_stg_event"]]
     return out
 
@@ -78,8 +69,10 @@ def _profile_writer(settings: Settings, redis_client, ch_client) -> list:
 def spec(workdir: Path) -> JobSpec:
     """The peer as a job: pure-SQL staging (dead letters and late events to Kafka only), then the profile
     layer with the lightweight Redis writer as its loader. ``workdir`` receives the overlaid SQL folder."""
-    folder = overlay(staging_layer.STAGING.directory, PEER_SQL_DIR, workdir / "staging_pure_sql")
-    staging = FolderLayer("staging_pure_sql", staging_layer.INPUT_TOPICS, (), staging_layer.params, _variants,
-                          sql_dir=folder)
-    profiles = dataclasses.replace(PROFILES, loaders=_profile_writer)
-    return JobSpec(NAME, uses(staging, profiles), latency="low")  # as user_profiles, whose SQL it runs
+    base = staging(EVENTS)
+    folder = overlay(base.directory, PEER_SQL_DIR, workdir / "staging_pure_sql")
+    pure = dataclasses.replace(base, name="staging_pure_sql", directory=folder, variants=_variants,
+                               functions=lambda t_env: None, loaders=lambda s, r, c: [])
+    profiles = dataclasses.replace(product_layer(product("user_profiles")), loaders=_profile_writer)
+    return JobSpec(NAME, ("user_profiles",), latency="low",  # as user_profiles, whose SQL it runs
+                   layers=(Use(pure), Use(profiles)))

@@ -12,7 +12,7 @@ from bench.peers.layout import (
     window_group,
 )
 from shopstream.loader.redis_writes import VersionedHashWriter
-from shopstream.profiles.layout import WINDOW_METRICS
+from shopstream.products.user_profiles.layout import WINDOW_METRICS
 from shopstream.settings import Settings
 
 

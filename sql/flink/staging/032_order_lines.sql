@@ -10,5 +10,5 @@ select
     case o.event_type when 'order_placed' then 1 else -1 end * ${line_amount_reporting} as spend_minor,
     o.ts,
     o.rt
-from order_events as o
+from orders_events as o
 cross join unnest(json_query(o.payload, '$.lines' returning array<string>)) as l (line)

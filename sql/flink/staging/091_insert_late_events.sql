@@ -1,11 +1,7 @@
+-- Valid events of one input topic that arrived after the watermark had passed them (once per event type).
 insert into sink_late_events (source_topic, source_partition, source_offset, job, event_id, user_id, event_ts,
                               `watermark`, raw_payload, kafka_ts)
-select '${clickstream_topic}', kafka_partition, kafka_offset, '${job}', event_id, user_id, ts,
+select '${topic}', kafka_partition, kafka_offset, '${job}', event_id, ${user_id}, ts,
        current_watermark(rt), payload, kafka_ts
-from stg_clickstream
-where dq_reason is null and is_late
-union all
-select '${orders_topic}', kafka_partition, kafka_offset, '${job}', event_id, user_id, ts,
-       current_watermark(rt), payload, kafka_ts
-from stg_orders
+from stg_${event}
 where dq_reason is null and is_late

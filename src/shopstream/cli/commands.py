@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 from clickhouse_connect.driver.exceptions import ClickHouseError
 from redis.exceptions import RedisError
@@ -53,12 +54,13 @@ def cmd_status(args, s: Settings) -> int:
 def cmd_migrate(args, s: Settings) -> int:
     from shopstream.clickhouse import migrations
     from shopstream.clickhouse.client import connect
-    from shopstream.clickhouse.reference_tables import load_reference_tables
+    from shopstream.registry import products
     client = connect(s, "writer", database="")
     applied = migrations.apply(client, s, log=say)
     say(f"migrations  {len(applied)} applied, database {s.clickhouse.database} up to date")
-    written = load_reference_tables(client, s)
-    say("reference   " + ", ".join(f"{table} {n} rows written" for table, n in written.items()))
+    for product in products():
+        if product.after_migrate:
+            say(f"{product.name:<11} {product.after_migrate(client, s)}")
     return 0
 
 
@@ -112,10 +114,10 @@ def cmd_run(args, s: Settings) -> int:
 
 def cmd_submit(args, s: Settings) -> int:
     from shopstream.flink.cluster.submit import submit_python_job
+    from shopstream.flink import job_entry
     from shopstream.flink.runner import load_job
-    from shopstream.settings import REPO_ROOT
     load_job(args.job)
-    job_id = submit_python_job(s, REPO_ROOT / "jobs" / f"{args.job}.py", [])
+    job_id = submit_python_job(s, Path(job_entry.__file__), [args.job])
     say(f"submitted {args.job} as Flink job {job_id} to http://{s.flink.rest_address}:{s.flink.rest_port}")
     say(f"deliver its results with: shopstream load {args.job}")
     return 0
@@ -164,43 +166,22 @@ def cmd_query(args, s: Settings) -> int:
 
 
 def cmd_report(args, s: Settings) -> int:
-    from shopstream.clickhouse import queries
-    from shopstream.clickhouse.client import connect
-    try:
-        from shopstream.reports import campaign
-    except ImportError as exc:
-        print(f"shopstream report: needs matplotlib ({exc}): .venv/bin/pip install -e '.[report]'", file=sys.stderr)
-        return 1
-    try:
-        start = queries.utc_time_text(args.start, "--from") if args.start else None
-        end = queries.utc_time_text(args.end, "--to") if args.end else None
-    except queries.QueryError as exc:
-        print(f"shopstream report: {exc}", file=sys.stderr)
-        return 2
-    out = args.out or campaign.default_path(args.campaign_id)
-    if not str(out).lower().endswith(campaign.FORMATS):
-        print(f"shopstream report: --out {out}: use a .png or .html file name", file=sys.stderr)
-        return 2
-    series = campaign.fetch_series(connect(s, "analyst"), args.campaign_id, start, end, queries.settings_params(s))
-    path = campaign.write_report(series, out)
-    say(f"wrote {path}: campaign {args.campaign_id}, {len(series.hours)} hours, "
-        f"{sum(series.impressions):,} impressions, {sum(series.clicks):,} clicks, "
-        f"${sum(series.spend_minor) / 100:,.2f} spend")
-    return 0
+    from shopstream.registry import reports
+    return reports()[args.report_command].run(args, s)
 
 
 def cmd_serving(args, s: Settings) -> int:
-    from shopstream.serving.profiles import decode_profile
+    from shopstream.registry import serving_decoder
     from shopstream.serving.redis_client import connect
     client = connect(s, "serving")
     kind = client.type(args.key)
     if kind == "none":
         say(json.dumps(None))
         return 1
-    value = client.hgetall(args.key) if kind == "hash" else client.get(args.key)
-    if kind == "hash" and args.key.startswith("profile:"):
-        value = decode_profile(value)
-    say(json.dumps(value, indent=2, sort_keys=True))
+    value = client.hgetall(args.key) if kind == "hash" else (
+        sorted(client.smembers(args.key)) if kind == "set" else client.get(args.key))
+    decode = serving_decoder(args.key) if kind == "hash" else None
+    say(json.dumps(decode(value) if decode else value, indent=2, sort_keys=True))
     return 0
 
 
@@ -210,36 +191,27 @@ def cmd_dlq(args, s: Settings) -> int:
 
 
 def cmd_guide(args, s: Settings) -> int:
-    """Where the results are and how to look at them, with a real user from the last run."""
+    """Where the results are and how to look at them: the runtime's tables, then each product's lines."""
     from shopstream.clickhouse.client import connect
+    from shopstream.registry import products
     db = s.clickhouse.database
     client = connect(s, "analyst")
-    users, dead, late = (client.query(q).result_rows[0][0] for q in (
-        f"select uniqExact(user_id) from {db}.user_profiles",
+    dead, late = (client.query(q).result_rows[0][0] for q in (
         f"select count() from {db}.dead_letters final", f"select count() from {db}.late_events final"))
-    top = client.query(f"select user_id from {db}.user_profiles final order by events_total desc limit 1").result_rows
-    sample = top[0][0] if top else "<user_id>"
-    ad_rows = client.query(f"select campaign_id, any(ad_id), sum(impressions), sum(clicks) from {db}.ad_performance_daily "
-                           f"group by campaign_id order by sum(impressions) desc limit 1").result_rows
-    campaign, ad, impressions, clicks = ad_rows[0] if ad_rows else ("<campaign_id>", "<ad_id>", 0, 0)
-    c, r = s.clickhouse, s.redis
+    c = s.clickhouse
+    sections = [p.guide(s, client) for p in products() if p.guide]
     say(f"""
-shopstream demo: {users} user profiles, {dead} dead letters, {late} late events;
-ads: the busiest campaign {campaign} had {impressions} impressions and {clicks} clicks.
+shopstream: {dead} dead letters, {late} late events.
 
-Serving (Redis {r.host}:{r.port}, read-only user '{r.serving_user}'):
-  .venv/bin/shopstream serving get profile:{sample}
-  redis-cli -p {r.port} --user {r.serving_user} --pass <serving password> HGETALL profile:{sample}
-  .venv/bin/shopstream serving get ads:ad:{ad}          (also ads:campaign:{campaign}, ads:pacing:{campaign})
+Serving: Redis {s.redis.host}:{s.redis.port}, read-only user '{s.redis.serving_user}'.
+Analytics: ClickHouse HTTP at {c.url}, database {db}, analyst user '{c.analyst_user}'.
 
-Analytics (ClickHouse HTTP at {c.url}, database {db}, analyst user '{c.analyst_user}'):
-  .venv/bin/shopstream sql "select segment, count() as users, sum(spend_minor_total) / 100 as spend_usd
-                             from user_profiles final group by segment order by users desc"
+""" + "\n\n".join(sections) + f"""
+
+Everywhere:
   .venv/bin/shopstream dlq list
   .venv/bin/shopstream query --list
-  .venv/bin/shopstream query campaign_report --param campaign_id={campaign} --param from=2000-01-01 --param to=2100-01-01
-  .venv/bin/shopstream report campaign {campaign}         (writes reports/campaign-{campaign}.png)
-  curl -u {c.analyst_user}:<password> '{c.url}/?database={db}' --data-binary 'select * from user_profiles final limit 3 format Vertical'
+  curl -u {c.analyst_user}:<password> '{c.url}/?database={db}' --data-binary 'show tables'
 
 Stack:  .venv/bin/shopstream status     Stop it: make down     Passwords: config/shopstream.toml
 """)

@@ -65,21 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", default="PrettyCompact",
                    help="ClickHouse output format, e.g. CSVWithNames, JSONEachRow (default PrettyCompact)")
 
-    rp = sub.add_parser("report", help="write an advertiser report (PNG or self-contained HTML)")
+    from shopstream.registry import reports
+    rp = sub.add_parser("report", help="write a product's report (PNG or self-contained HTML)")
     rps = rp.add_subparsers(dest="report_command", required=True, metavar="REPORT")
-    rc = rps.add_parser("campaign", help="hourly impressions, clicks, CTR (raw and smoothed) and spend of a campaign")
-    rc.add_argument("campaign_id", help="campaign, e.g. cmp-01")
-    rc.add_argument("--out", metavar="PATH",
-                    help="output file; .png or .html by its extension (default reports/campaign-<ID>.png)")
-    rc.add_argument("--from", dest="start", metavar="TIME",
-                    help="start of the range, UTC, inclusive: YYYY-MM-DD[ HH:MM:SS] (default: the campaign's first hour)")
-    rc.add_argument("--to", dest="end", metavar="TIME",
-                    help="end of the range, UTC, exclusive (default: after the campaign's last hour)")
+    for name, report in reports().items():
+        report.add_arguments(rps.add_parser(name, help=report.help))
 
     sv = sub.add_parser("serving", help="read serving values from Redis")
     svs = sv.add_subparsers(dest="serving_command", required=True)
     sg = svs.add_parser("get", help="print a serving value as JSON")
-    sg.add_argument("key", help="e.g. profile:u000042")
+    sg.add_argument("key", help="a serving key, e.g. profile:u-000042 (each product documents its keys)")
 
     d = sub.add_parser("dlq", help="dead letters")
     ds = d.add_subparsers(dest="dlq_command", required=True)
@@ -89,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     dr = ds.add_parser("replay", help="re-send corrected dead letters to their source topic")
     dr.add_argument("--fix", metavar="FILE", required=True,
                     help="JSONL of corrected records: {source_topic, source_partition, source_offset, payload}")
-    dr.add_argument("--job", default="user_profiles")
+    dr.add_argument("--job", default="engagement",
+                    help="the job whose dead letters these were (default engagement, the job `make demo` runs)")
     return p
 
 

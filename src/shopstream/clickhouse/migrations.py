@@ -1,4 +1,6 @@
-"""Ordered, idempotent ClickHouse migrations from ``sql/clickhouse/migrations/NNNN_name.sql``.
+"""Ordered, idempotent ClickHouse migrations: the runtime's (``sql/clickhouse/migrations/``) and each
+registered product's (``products/<name>/migrations/``), files ``NNNN_name.sql``. Versions are one
+sequence across all of them (a duplicate is an error naming both files), applied in version order.
 
 Each file holds one or more statements separated by ``;`` on a line of its own end.  ``${database}``
 is rendered from settings.  Applied versions and their checksums are kept in ``schema_migrations``; a
@@ -14,9 +16,10 @@ from pathlib import Path
 from clickhouse_connect.driver.client import Client
 
 from shopstream.flink.sqlfiles import SqlTemplate
-from shopstream.settings import REPO_ROOT, Settings
+from shopstream.resources import data_dir
+from shopstream.settings import Settings
 
-MIGRATIONS_DIR = REPO_ROOT / "sql" / "clickhouse" / "migrations"
+MIGRATIONS_DIR = data_dir("sql") / "clickhouse" / "migrations"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -44,20 +47,29 @@ class Migration:
         return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
 
 
-def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def migration_dirs() -> list[Path]:
+    from shopstream.registry import products
+    return [MIGRATIONS_DIR] + [p.migrations_dir for p in products() if p.migrations_dir.is_dir()]
+
+
+def discover(directory: Path | None = None) -> list[Migration]:
     found = []
-    for path in sorted(directory.glob("*.sql")):
+    dirs = [directory] if directory else migration_dirs()
+    for path in sorted((f for d in dirs for f in d.glob("*.sql")), key=lambda f: f.name):
         m = _NAME.match(path.name)
         if not m:
             raise MigrationError(f"{path}: migration files are named NNNN_snake_name.sql")
         found.append(Migration(int(m.group(1)), m.group(2), path))
-    versions = [m.version for m in found]
-    if len(set(versions)) != len(versions):
-        raise MigrationError(f"duplicate migration versions in {directory}")
+    by_version: dict[int, Path] = {}
+    for m in found:
+        if m.version in by_version:
+            raise MigrationError(f"migration version {m.version:04d} is used twice: {by_version[m.version]} and "
+                                 f"{m.path}; give the newer one the next free number")
+        by_version[m.version] = m.path
     return found
 
 
-def apply(client: Client, settings: Settings, directory: Path = MIGRATIONS_DIR,
+def apply(client: Client, settings: Settings, directory: Path | None = None,
           log=lambda msg: None) -> list[Migration]:
     """Apply the migrations not applied yet; returns them.  Safe to run any number of times."""
     db = settings.clickhouse.database

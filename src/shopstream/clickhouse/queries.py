@@ -1,10 +1,12 @@
-"""Analyst queries kept as files: ``sql/queries/**/NAME.sql``, run by ``shopstream query NAME``.
+"""Analyst queries kept as files: ``products/<product>/queries/NAME.sql``, run by ``shopstream query NAME``.
 
-A query file starts with a comment block: its first line says what the query answers; a
+Each product keeps its queries in its ``queries/`` folder (``shopstream.registry``); query names are
+unique across products. A query file starts with a comment block: its first line says what the query answers; a
 ``Parameters:`` section lists one ClickHouse query parameter a line, ``{name:Type}``, optionally
 ``= default`` (one word), then what it means. The rest of the file is one SELECT that uses exactly
 those parameters. Queries run as the read-only analyst user, with server-side parameter binding;
-``shopstream query`` fills business parameters the user did not give from settings (``settings_params``).
+``shopstream query`` fills business parameters the user did not give from settings (``settings_params``:
+each product's ``query_params``).
 """
 from __future__ import annotations
 
@@ -17,9 +19,7 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from shopstream.settings import REPO_ROOT, Settings
-
-QUERIES_DIR = REPO_ROOT / "sql" / "queries"
+from shopstream.settings import Settings
 _DECLARED = re.compile(r"^--\s+\{(\w+):([^{}]+)\}(?:\s*=\s*(\S+))?\s+(\S.*)$")
 _USED = re.compile(r"\{(\w+):([^{}]+)\}")
 
@@ -92,20 +92,27 @@ def _describe(params: Mapping[str, str]) -> str:
     return ", ".join(f"{{{n}:{t}}}" for n, t in sorted(params.items())) or "none"
 
 
-def discover(directory: Path = QUERIES_DIR) -> dict[str, QueryFile]:
-    """Every query file under ``directory`` by name (the file name without .sql), sorted by name."""
+def query_dirs() -> list[Path]:
+    from shopstream.registry import products
+    return [p.queries_dir for p in products() if p.queries_dir.is_dir()]
+
+
+def discover(directory: Path | None = None) -> dict[str, QueryFile]:
+    """Every query file under ``directory`` (default: every product's queries) by name (the file name
+    without .sql), sorted by name."""
     found: dict[str, QueryFile] = {}
-    for path in sorted(directory.rglob("*.sql")):
+    paths = sorted(directory.rglob("*.sql")) if directory else [f for d in query_dirs() for f in sorted(d.rglob("*.sql"))]
+    for path in paths:
         if path.stem in found:
             raise QueryError(f"two query files are named {path.stem}: {found[path.stem].path} and {path}")
         found[path.stem] = parse(path)
     return dict(sorted(found.items()))
 
 
-def find(name: str, directory: Path = QUERIES_DIR) -> QueryFile:
+def find(name: str, directory: Path | None = None) -> QueryFile:
     queries = discover(directory)
     if name not in queries:
-        raise QueryError(f"no query named {name!r} under {directory}; known: {', '.join(queries) or 'none'} "
+        raise QueryError(f"no query named {name!r}; known: {', '.join(queries) or 'none'} "
                          "(shopstream query --list describes them)")
     return queries[name]
 
@@ -125,14 +132,10 @@ def parse_param_args(args: Iterable[str] | None) -> dict[str, str]:
 
 
 def settings_params(settings: Settings) -> dict[str, str]:
-    """Business parameters that query files may take, from settings (``[ads]``): the placements' base
-    CTRs, the prior strengths and the pacing tolerance. They replace a file's defaults."""
-    a = settings.ads
-    values = {"base_ctr_feed": a.base_ctr_feed, "base_ctr_search": a.base_ctr_search,
-              "base_ctr_sidebar": a.base_ctr_sidebar, "placement_strength": a.placement_strength,
-              "campaign_strength": a.campaign_strength, "ad_strength": a.ad_strength,
-              "tolerance": a.pace_tolerance}
-    return {name: repr(float(value)) for name, value in values.items()}
+    """Business parameters that query files may take, from settings (each product's ``query_params``,
+    e.g. the ad priors and pacing tolerance). They replace a file's defaults."""
+    from shopstream.registry import query_fallbacks
+    return query_fallbacks(settings)
 
 
 def bind(query: QueryFile, given: Mapping[str, str], fallbacks: Mapping[str, str] | None = None) -> dict[str, str]:

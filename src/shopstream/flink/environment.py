@@ -49,7 +49,7 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
         # window operators (measured: 11 of 1,880 profiles short of events), so bounded runs never mark
         # a partition idle: an empty one only delays windows until the final drain fires them all.
         "table.exec.source.idle-timeout": ("0 ms" if options.bounded_offsets is not None
-                                           else f"{settings.profiles.idle_ms} ms"),
+                                           else f"{settings.events.idle_ms} ms"),
         # Mini-batching marks its batches with processing-time watermarks, which CURRENT_WATERMARK would
         # then report; every aggregation here is windowed on event time, so it gains nothing anyway.
         "table.exec.mini-batch.enabled": "false",

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shopstream.settings import REPO_ROOT, Settings
+from shopstream.settings import Settings
 
 CONNECTOR_JARS = ("flink-connector-kafka.jar", "kafka-clients.jar")
 
@@ -41,8 +41,8 @@ def connector_jars(settings: Settings) -> list[Path]:
 
 
 def python_worker_path(python_executable: str | None = None) -> str:
-    """``python.pythonpath`` of the workers: the interpreter's site-packages, shopstream's import root and
-    the repository root.
+    """``python.pythonpath`` of the workers: the interpreter's site-packages and shopstream's import root
+    (the packages mapped from the project's folders are found through the install: see shopstream/__init__).
 
     Needed in ``thread`` mode: the TaskManager embeds the *base* interpreter (pemja), which neither sees a
     venv's site-packages nor runs the ``.pth`` import hook of an editable install.
@@ -55,5 +55,4 @@ def python_worker_path(python_executable: str | None = None) -> str:
     if done.returncode != 0:
         raise FlinkSetupError(
             f"cannot run the Python worker interpreter {python_executable}: {done.stderr.strip()}")
-    # The repository root holds the job files' own top-level packages (jobs/, udfs/, models/).
-    return os.pathsep.join(dict.fromkeys([*json.loads(done.stdout), str(REPO_ROOT)]))
+    return os.pathsep.join(dict.fromkeys(json.loads(done.stdout)))

@@ -18,8 +18,8 @@ from shopstream.broker import end_offsets, ensure_topics
 from shopstream.flink.checkpoints import (job_checkpoint_dir, latest_checkpoint, read_run_manifest,
                                           write_run_manifest)
 from shopstream.flink.environment import RunOptions, create_table_env
-from shopstream.flink.layers import JobSpec
-from shopstream.settings import REPO_ROOT, Settings, load_settings
+from shopstream.flink.jobspec import JobSpec
+from shopstream.settings import Settings, load_settings
 
 log = logging.getLogger("shopstream.run")
 
@@ -28,14 +28,28 @@ class JobError(RuntimeError):
     pass
 
 
+def job_modules() -> list[str]:
+    """The job modules of ``jobs/`` (``shopstream.jobs``)."""
+    import pkgutil
+
+    from shopstream import jobs
+    return sorted(m.name for m in pkgutil.iter_modules(jobs.__path__) if not m.name.startswith("_"))
+
+
 def available_jobs() -> list[str]:
-    return sorted(p.stem for p in (REPO_ROOT / "jobs").glob("*.py") if not p.stem.startswith("_"))
+    """Every job module, and every registered product as a job of its own (it and the views it requires)."""
+    from shopstream.registry import products
+    return sorted(set(job_modules()) | {p.name for p in products()})
 
 
 def load_job(name: str) -> JobSpec:
-    if name not in available_jobs():
-        raise JobError(f"unknown job {name!r}; jobs: {', '.join(available_jobs())}")
-    return importlib.import_module(f"jobs.{name}").SPEC
+    if name in job_modules():
+        return importlib.import_module(f"shopstream.jobs.{name}").SPEC
+    from shopstream.registry import products
+    for p in products():
+        if p.name == name:
+            return JobSpec(p.name, (p.name,), latency=p.latency)
+    raise JobError(f"unknown job {name!r}; jobs: {', '.join(available_jobs())}")
 
 
 def _topic_names(settings: Settings, keys) -> list[str]:
@@ -196,7 +210,7 @@ def run_job_loader(settings: Settings, job: JobSpec, *, stop=None, until=None, p
 def main(name: str, argv: list[str] | None = None) -> None:
     """Entry point of a job file under `flink run -py jobs/<name>.py` on a cluster: an unbounded run whose
     results `shopstream load <name>` delivers."""
-    argparse.ArgumentParser(prog=f"jobs/{name}.py", description=main.__doc__).parse_args(argv)
+    argparse.ArgumentParser(prog=f"shopstream.jobs.{name}", description=main.__doc__).parse_args(argv)
     settings = load_settings()
     job = load_job(name)
     ensure_topics(settings)

@@ -28,9 +28,10 @@ from string import Template
 
 from shopstream.flink.cluster.errors import ClusterError
 from shopstream.flink.installation import FlinkSetupError, connector_jars, pyflink_dir, python_worker_path
-from shopstream.settings import REPO_ROOT, Settings
+from shopstream.resources import data_dir
+from shopstream.settings import Settings
 
-CONF_TEMPLATE = REPO_ROOT / "flink-conf" / "config.yaml"
+CONF_TEMPLATE = data_dir("flink-conf") / "config.yaml"
 IDENT = "shopstream"  # FLINK_IDENT_STRING: names the pid and log files of the daemons
 
 

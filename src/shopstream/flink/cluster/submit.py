@@ -8,7 +8,6 @@ FINISHED); unbounded jobs must not wait.
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -18,7 +17,8 @@ from typing import Sequence
 from shopstream.flink.cluster.errors import ClusterError
 from shopstream.flink.cluster.home import flink_env, flink_home, log_dir, prepare_flink_home
 from shopstream.flink.cluster.rest import cluster_status, rest_url
-from shopstream.settings import REPO_ROOT, Settings
+from shopstream.resources import home
+from shopstream.settings import Settings
 
 _JOB_ID = re.compile(r"JobID ([0-9a-f]{32})")
 
@@ -51,10 +51,8 @@ def submit_python_job(settings: Settings, job_file: Path, args: Sequence[str] = 
     prepare_flink_home(settings)
     cmd = flink_run_command(settings, job_file, args, detached, py_files, from_savepoint)
     env = flink_env(settings)
-    # The job's client process imports the job file's siblings and the repository's top-level packages.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     try:
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s, cwd=REPO_ROOT)
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s, cwd=home())
     except subprocess.TimeoutExpired as exc:
         raise ClusterError(f"`flink run` of {job_file} did not return within {timeout_s:.0f} s") from exc
     output = done.stdout + done.stderr

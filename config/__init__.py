@@ -1,0 +1,1 @@
+"""Data files of shopstream (installed with the package: see setup.py)."""

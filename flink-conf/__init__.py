@@ -1,0 +1,1 @@
+"""Flink cluster configuration template (installed with the package: see setup.py)."""

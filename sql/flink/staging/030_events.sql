@@ -1,0 +1,13 @@
+-- Valid, on-time events of one input topic, each event_id once (the first copy to arrive wins): the
+-- view every product reads. Rendered once per event type a job reads: clickstream_events,
+-- orders_events, content_events (the typed scalar fields of the contract, the raw payload for arrays).
+create temporary view ${event}_events as
+select ${event_columns}, payload, rt
+from (
+    select
+        *,
+        row_number() over (partition by event_id order by proc_time asc) as copy_number
+    from (select *, proctime() as proc_time from stg_${event})
+    where dq_reason is null and not coalesce(is_late, false)
+)
+where copy_number = 1

@@ -1,1 +1,0 @@
-"""The user-profile product: serving layout and the pure logic that derives profile fields."""
