@@ -99,8 +99,10 @@ def test_each_target_gets_its_own_topics_database_and_checkpoints(tmp_path: Path
 
 def test_java_sql_writer_is_a_loader_applier() -> None:
     from bench.peers.java_sql.writer import ProfileRedisWriter
-    from shopstream.loader.loop import Applier
+    from shopstream.loader.sink import Applier, ApplierSink, as_sink, missing_methods
 
     for name in ("topics_handled", "apply", "flush"):
         assert callable(getattr(ProfileRedisWriter, name, None)), name
     assert {"topics_handled", "apply", "flush"} <= set(dir(Applier))
+    writer = ProfileRedisWriter.__new__(ProfileRedisWriter)  # no Redis needed to check the shape
+    assert missing_methods(writer) == [] and isinstance(as_sink(writer), ApplierSink)

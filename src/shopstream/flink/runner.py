@@ -199,11 +199,14 @@ def _drain_when_consumed(settings: Settings, options: RunOptions, job_client, st
 
 def run_job_loader(settings: Settings, job: JobSpec, *, stop=None, until=None, progress=None) -> int:
     from shopstream.clickhouse.client import connect as ch_connect
+    from shopstream.loader.dead_letters import LoaderDeadLetters
     from shopstream.loader.loop import run_loader
     from shopstream.serving.redis_client import connect as redis_connect
 
-    appliers = job.loaders(settings, redis_connect(settings, "writer"), ch_connect(settings, "writer"))
-    return run_loader(settings, f"shopstream-loader-{job.name}", appliers, until=until, stop=stop,
+    ch = ch_connect(settings, "writer")
+    sinks = job.loaders(settings, redis_connect(settings, "writer"), ch)
+    return run_loader(settings, f"shopstream-loader-{job.name}", sinks, job=job.name,
+                      dead_letters=LoaderDeadLetters(job.name, lambda: ch), until=until, stop=stop,
                       batch_rows=settings.clickhouse.insert_batch_rows, progress=progress)
 
 

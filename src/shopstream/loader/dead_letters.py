@@ -1,13 +1,22 @@
-"""Apply dead-letter and late-event rows from any job to their ClickHouse tables."""
+"""Dead letters: the rows of the jobs' dead-letter and late-event topics, and the loader's own.
+
+``DeadLetterApplier`` applies what a job rejected to its ClickHouse tables; ``LoaderDeadLetters`` keeps
+the output records that a loader's sink could not apply, in the same ``dead_letters`` table.
+"""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
 
+from shopstream.clickhouse.append_once import insert_absent
+from shopstream.loader.sink import Record
 from shopstream.settings import Settings
 
 DEAD_LETTER_COLUMNS = ["source_topic", "source_partition", "source_offset", "job", "reason", "raw_payload",
                        "kafka_ts"]
+DEAD_LETTER_KEY = ("source_topic", "source_partition", "source_offset", "job")  # the table's sort key
+_REASON_DETAIL_CHARS = 160
 LATE_EVENT_COLUMNS = ["source_topic", "source_partition", "source_offset", "job", "event_id", "user_id",
                       "event_ts", "watermark", "raw_payload", "kafka_ts"]
 
@@ -60,3 +69,41 @@ class DeadLetterApplier:
         if self._late:
             self.ch.insert("late_events", self._late, column_names=LATE_EVENT_COLUMNS)
             self._late = []
+
+
+def loader_error_reason(exc: BaseException) -> str:
+    """``loader_error: <ExceptionType>: <first line of the message>``, kept short."""
+    lines = str(exc).strip().splitlines()
+    detail = lines[0] if lines else ""
+    if len(detail) > _REASON_DETAIL_CHARS:
+        detail = detail[:_REASON_DETAIL_CHARS - 3] + "..."
+    return f"loader_error: {type(exc).__name__}: {detail}" if detail else f"loader_error: {type(exc).__name__}"
+
+
+class LoaderDeadLetters:
+    """Output records that a sink could not apply, queued as ``dead_letters`` rows of ``job`` and
+    inserted by ``flush()`` at most once per position: a replay after a crash finds them stored.
+
+    ClickHouse is connected at the first flush that has rows, so a loader whose sinks need no
+    ClickHouse does not need it either until a record fails."""
+
+    def __init__(self, job: str, connect: Callable[[], object]):
+        self.job = job
+        self._connect = connect
+        self._client = None
+        self._rows: list[list] = []
+
+    def add(self, record: Record, reason: str) -> None:
+        self._rows.append([record.topic, record.partition, record.offset, self.job, reason,
+                           record.value if record.value is not None else b"", _ms(max(record.timestamp_ms, 0))])
+
+    def flush(self) -> int:
+        """Insert the queued rows whose position is not stored yet; returns how many were inserted."""
+        if not self._rows:
+            return 0
+        if self._client is None:
+            self._client = self._connect()
+        inserted = insert_absent(self._client, "dead_letters", DEAD_LETTER_COLUMNS, self._rows, DEAD_LETTER_KEY,
+                                 range_column="source_offset")
+        self._rows = []
+        return inserted
