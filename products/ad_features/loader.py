@@ -9,7 +9,6 @@ materialized views exact.
 """
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timezone
 
@@ -20,6 +19,8 @@ from shopstream.products.ad_features.features import Chain, pacing_fields, smoot
 from shopstream.products.ad_features.reference import CampaignRef, load_campaigns
 from shopstream.clickhouse.append_once import insert_absent
 from shopstream.loader.redis_writes import NewestPerGroup, VersionedHashWriter
+from shopstream.outputs import decoders
+from shopstream.registry import product
 from shopstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class AdApplier:
         self.ch = ch_client
         self.writer = VersionedHashWriter(redis_client)
         self.topics = settings.topics
+        self._decode = decoders(settings, product("ad_features").outputs)  # checks each row against its spec
         self.campaigns: dict[str, CampaignRef] = load_campaigns()
         self.campaign_of_ad = {ad.ad_id: c for c in self.campaigns.values() for ad in c.ads}
         self.unknown: set[str] = set()
@@ -54,7 +56,7 @@ class AdApplier:
         for topic, _key, value in records:
             if value is None:
                 continue
-            row = json.loads(value)
+            row = self._decode[topic](value)
             if topic == self.topics.ad_windows:
                 self._queue_window(pipe, batch, row)
                 touched.add((row["level"], row["entity"]))

@@ -12,6 +12,8 @@ from shopstream.products.user_profiles import derive
 from shopstream.products.user_profiles.layout import (AFFINITY_PREFIX, WINDOW_METRICS, affinity_scores_key,
                                         clickhouse_columns, profile_key, window_as_of_field, window_field)
 from shopstream.products.user_profiles.serving import decode_profile
+from shopstream.outputs import decoders
+from shopstream.registry import product
 from shopstream.settings import Settings
 
 _LIFETIME_COLUMNS = {  # job column -> profile field
@@ -34,6 +36,7 @@ class ProfileApplier:
         self.writer = VersionedHashWriter(redis_client)
         self.ttl = settings.profiles.ttl_s
         self.topics = settings.topics
+        self._decode = decoders(settings, product("user_profiles").outputs)  # checks each row against its spec
         self.watermark_ms = 0
         self._history: list[list] = []
         self._profiles: dict[str, list] = {}  # newest export row per user since the last flush
@@ -51,7 +54,7 @@ class ProfileApplier:
         for topic, key, value in records:
             if value is None:
                 continue  # upsert tombstone: profiles are never deleted by the job
-            row = json.loads(value)
+            row = self._decode[topic](value)
             user = row["user_id"]
             touched.add(user)
             if topic == self.topics.profile_windows:

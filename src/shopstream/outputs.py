@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -165,3 +166,8 @@ def _spec(path: Path, name: str, body: dict) -> OutputSpec:
         raise OutputSpecError(f"{where}: engine {engine!r} is not one of {', '.join(_ENGINES)}")
     return OutputSpec(name, str(body["description"]).strip(), str(body["topic"]), tuple(columns), key, version,
                       body.get("clickhouse"), engine, path)
+
+
+def decoders(settings, specs) -> dict[str, Callable[[bytes | str | None], dict]]:
+    """Topic name (as settings name it) -> the decoder of the output written there."""
+    return {getattr(settings.topics, s.name): s.decode for s in specs}

@@ -5,7 +5,6 @@ the output records that a loader's sink could not apply, in the same ``dead_lett
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -36,8 +35,11 @@ def _ms(ms: int) -> datetime:
 
 class DeadLetterApplier:
     def __init__(self, settings: Settings, ch_client):
+        from shopstream.flink.staging_layer import RUNTIME_OUTPUTS
+        from shopstream.outputs import decoders
         self.topics = settings.topics
         self.ch = ch_client
+        self._decode = decoders(settings, RUNTIME_OUTPUTS)  # checks each row against its spec
         self._dead: list[list] = []
         self._late: list[list] = []
 
@@ -49,7 +51,7 @@ class DeadLetterApplier:
         for topic, _key, value in records:
             if value is None:
                 continue
-            r = json.loads(value)
+            r = self._decode[topic](value)
             if topic == self.topics.dead_letters:
                 dead.append([r["source_topic"], r["source_partition"], r["source_offset"], r["job"], r["reason"],
                              r["raw_payload"], parse_flink_timestamp(r.get("kafka_ts"))])
