@@ -24,6 +24,6 @@ for folder, name in MAPPED.items():
 setup(packages=packages, package_dir=package_dir,
       package_data={"shopstream": ["py.typed"],
                     "shopstream.products": ["*/*.yaml", "*/sql/*.sql", "*/queries/*.sql", "*/migrations/*.sql"],
-                    "shopstream.sql": ["*/*.sql", "*/*/*.sql", "**/*.sql"],
+                    "shopstream.sql": ["**/*.sql", "**/*.yaml"],
                     "shopstream.schemas": ["*.yaml", "*.md", "reference/*"],
                     "shopstream.config": ["*.toml"], "shopstream.flink_conf": ["*.yaml"]})

@@ -69,19 +69,17 @@ class Probe:
     at_least: int
 
 
-def profile_probe(topic_setting: str, doc: dict) -> Probe | None:
-    if topic_setting != "clickstream":
-        return None
-    return Probe(f"profile:{doc['user_id']}", "as_of_ms_1h", tile_end_ms(int(doc["ts"])))
+def product_probes() -> dict[str, Callable[[str, dict], Probe | None]]:
+    """Each registered product's freshness probe (``Product.probe``), by product name."""
+    from shopstream.registry import products
 
+    def probe_of(freshness):
+        def probe(topic_setting: str, doc: dict) -> Probe | None:
+            found = freshness(topic_setting, doc)
+            return Probe(*found) if found else None
+        return probe
 
-def ad_probe(topic_setting: str, doc: dict) -> Probe | None:
-    if topic_setting != "clickstream" or doc.get("event_type") != "ad_impression" or not doc.get("ad_id"):
-        return None
-    return Probe(f"ads:ad:{doc['ad_id']}", "as_of_ms_5m", tile_end_ms(int(doc["ts"])))
-
-
-PROBES: dict[str, Callable[[str, dict], Probe | None]] = {"profile": profile_probe, "ad": ad_probe}
+    return {p.name: probe_of(p.probe.freshness) for p in products() if p.probe}
 
 
 class WatermarkClock:

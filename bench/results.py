@@ -28,16 +28,16 @@ ROWS: list[tuple[str, tuple[str, ...], str]] = [
     ("ClickHouse bytes/row on disk", ("throughput", "clickhouse", "bytes_per_row_disk"), "{:,.1f}"),
     ("ClickHouse bytes/row uncompressed", ("throughput", "clickhouse", "bytes_per_row_uncompressed"), "{:,.1f}"),
     ("freshness rate, events/s", ("freshness", "rate_achieved"), "{:,.0f}"),
-    ("profile freshness p50 / p99, ms", ("freshness", "products", "profile", "freshness_ms"), "p50p99"),
-    ("  of which event-time wait p50 / p99, ms", ("freshness", "products", "profile", "event_time_wait_ms"), "p50p99"),
-    ("  of which pipeline p50 / p99, ms", ("freshness", "products", "profile", "pipeline_ms"), "p50p99"),
-    ("ad freshness p50 / p99, ms", ("freshness", "products", "ad", "freshness_ms"), "p50p99"),
-    ("  of which event-time wait p50 / p99, ms ", ("freshness", "products", "ad", "event_time_wait_ms"), "p50p99"),
-    ("  of which pipeline p50 / p99, ms ", ("freshness", "products", "ad", "pipeline_ms"), "p50p99"),
-    ("profile read p50 / p99, ms (at that rate)", ("freshness", "reads", "profile", "service_ms"), "p50p99"),
-    ("ad read p50 / p99, ms (at that rate)", ("freshness", "reads", "ad", "service_ms"), "p50p99"),
-    ("profile read p50 / p99, ms (at max rate)", ("throughput", "reads", "profile", "service_ms"), "p50p99"),
-    ("ad read p50 / p99, ms (at max rate)", ("throughput", "reads", "ad", "service_ms"), "p50p99"),
+    ("profile freshness p50 / p99, ms", ("freshness", "products", "user_profiles", "freshness_ms"), "p50p99"),
+    ("  of which event-time wait p50 / p99, ms", ("freshness", "products", "user_profiles", "event_time_wait_ms"), "p50p99"),
+    ("  of which pipeline p50 / p99, ms", ("freshness", "products", "user_profiles", "pipeline_ms"), "p50p99"),
+    ("ad freshness p50 / p99, ms", ("freshness", "products", "ad_features", "freshness_ms"), "p50p99"),
+    ("  of which event-time wait p50 / p99, ms ", ("freshness", "products", "ad_features", "event_time_wait_ms"), "p50p99"),
+    ("  of which pipeline p50 / p99, ms ", ("freshness", "products", "ad_features", "pipeline_ms"), "p50p99"),
+    ("profile read p50 / p99, ms (at that rate)", ("freshness", "reads", "user_profiles", "service_ms"), "p50p99"),
+    ("ad read p50 / p99, ms (at that rate)", ("freshness", "reads", "ad_features", "service_ms"), "p50p99"),
+    ("profile read p50 / p99, ms (at max rate)", ("throughput", "reads", "user_profiles", "service_ms"), "p50p99"),
+    ("ad read p50 / p99, ms (at max rate)", ("throughput", "reads", "ad_features", "service_ms"), "p50p99"),
 ]
 
 # figure -> (path, higher is better)
@@ -46,7 +46,7 @@ RATIO_FIGURES: dict[str, tuple[tuple[str, ...], bool]] = {
     "events_per_s_wall": (("throughput", "events_per_s_wall"), True),
     "cpu_us_per_event": (("throughput", "cpu", "us_per_event"), False),
     "peak_rss_mb": (("throughput", "memory", "peak_rss_mb", "total"), False),
-    "freshness_p99_ms": (("freshness", "products", "profile", "freshness_ms", "p99"), False),
+    "freshness_p99_ms": (("freshness", "products", "user_profiles", "freshness_ms", "p99"), False),
 }
 
 

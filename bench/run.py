@@ -22,7 +22,6 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import resource
 import shutil
 import signal
@@ -47,9 +46,7 @@ PEER_COMMANDS = {
     "python_consumer": ("-m", "bench.peers.python_consumer"),
 }
 PEER_INPUTS = ("clickstream", "orders")
-LAYER_PRODUCTS = {"user_profiles": "profile", "ad_features": "ad"}  # layer whose outputs make a product
-SERVING_KEYS = {"profile": ("profile:{}", re.compile(rb'"user_id"\s*:\s*"([^"]+)"')),
-                "ad": ("ads:ad:{}", re.compile(rb'"ad_id"\s*:\s*"([^"]+)"'))}
+PEER_PRODUCTS = ("user_profiles",)  # what the peers compute
 AGREEMENT_FIELDS = ("events_1h", "events_24h", "events_7d", "events_30d", "orders_30d", "spend_minor_30d",
                     "as_of_ms_30d", "events_total", "orders_total", "spend_minor_total", "first_seen_ms",
                     "last_seen_ms", "last_order_ms", "device", "country")
@@ -69,7 +66,7 @@ class Target:
 def job_target(name: str, kind: str = "job") -> Target:
     from shopstream.flink.runner import load_job
     spec = load_job(name)
-    products = tuple(LAYER_PRODUCTS[u.layer.name] for u in spec.uses if u.outputs and u.layer.name in LAYER_PRODUCTS)
+    products = tuple(p.name for p in spec.product_objects if p.name in spec.products and p.probe)
     return Target(name, kind, (("-m", "bench.drive", "--job", name),), products, tuple(spec.input_topics))
 
 
@@ -82,7 +79,7 @@ def plan_targets(jobs: list[str], together: str, peers: list[str]) -> list[Targe
     elif together not in ("none", "concurrent", *jobs):
         targets.append(job_target(together, "together"))
     for peer in peers:
-        targets.append(Target(peer, "peer", (PEER_COMMANDS[peer],), ("profile",), PEER_INPUTS))
+        targets.append(Target(peer, "peer", (PEER_COMMANDS[peer],), PEER_PRODUCTS, PEER_INPUTS))
     return targets
 
 
@@ -117,12 +114,14 @@ class Bench:
         started = time.monotonic()
         self.records = list(generate(params))
         generated_s = time.monotonic() - started
-        keys: dict[str, set] = {p: set() for p in SERVING_KEYS}
+        from shopstream.registry import products
+        sample_keys = {p.name: p.probe.sample_key for p in products() if p.probe}
+        keys: dict[str, set] = {p: set() for p in sample_keys}
         for r in self.records:
-            for product, (pattern, regex) in SERVING_KEYS.items():
-                m = regex.search(r.value)
-                if m:
-                    keys[product].add(pattern.format(m.group(1).decode()))
+            for product, sample_key in sample_keys.items():
+                key = sample_key(r.value)
+                if key:
+                    keys[product].add(key)
         self.keys = {p: sorted(k) for p, k in keys.items()}
         ensure_topics(self.settings)
         started = time.monotonic()
@@ -275,7 +274,7 @@ class Bench:
             "reads": reads,
             "peer_report": reports[0] if target.kind == "peer" else None,
         }
-        return figures, (profile_fingerprint(redis) if "profile" in target.products else None)
+        return figures, (profile_fingerprint(redis) if "user_profiles" in target.products else None)
 
     # -- phase 2: half rate ---------------------------------------------------------------------------------
     def half_rate(self, target: Target, max_events_per_s: float) -> dict:
@@ -292,7 +291,8 @@ class Bench:
         redis = self.redis(ts)
         has_keys = self.write_keys(target.products)
         partitions = [(getattr(ts.topics, t), p) for t in target.input_topics for p in range(ts.kafka.partitions)]
-        tracker = fr.FreshnessTracker({p: fr.PROBES[p] for p in target.products if p in fr.PROBES}, partitions,
+        probes = fr.product_probes()
+        tracker = fr.FreshnessTracker({p: probes[p] for p in target.products if p in probes}, partitions,
                                       ts.events.watermark_delay_ms)
         factory = tracker.producer_factory(Producer)
         total = len(self.records)
@@ -591,7 +591,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     results["ratios"] = res.ratios(figures)
     results["checks"] = res.checks(figures, whole)
-    results["agreement"] = agreement(fingerprints, next((t.name for t in targets if "profile" in t.products), ""))
+    results["agreement"] = agreement(fingerprints, next((t.name for t in targets if "user_profiles" in t.products), ""))
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / res.result_stem(results["date"], commit)
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")

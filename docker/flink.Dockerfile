@@ -21,10 +21,10 @@ ENV VIRTUAL_ENV=/opt/venv \
     PYTHONDONTWRITEBYTECODE=1
 RUN python3.11 -m venv /opt/venv && pip install --no-cache-dir --upgrade pip
 
-# Editable on purpose: shopstream finds sql/, config/, flink-conf/ and jobs/ next to src/ (settings.REPO_ROOT);
-# a plain `pip install .` would put the package under site-packages, away from them.
+# A plain install: the data folders (sql/, schemas/, config/, flink-conf/) and products/, jobs/, udfs/,
+# models/ install with the package (setup.py, shopstream.resources), so nothing reads the source tree.
 COPY . /opt/shopstream
-RUN pip install --no-cache-dir -e /opt/shopstream
+RUN pip install --no-cache-dir /opt/shopstream
 
 # Jobs run on this cluster find the Kafka connector on the classpath, and Python UDFs need flink-python.
 COPY .local/jars/flink-connector-kafka.jar .local/jars/kafka-clients.jar /opt/flink/lib/

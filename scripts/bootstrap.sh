@@ -27,7 +27,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # 2. Python environment (torch pinned to the CPU build that pip finds locally)
-deps_hash=$(sha256sum pyproject.toml | cut -c1-16)
+deps_hash=$(cat pyproject.toml setup.py | sha256sum | cut -c1-16)
 if [ ! -x .venv/bin/python ] || [ "$(cat $STAMP_DIR/venv 2>/dev/null)" != "$deps_hash" ]; then
   log "creating .venv and installing the project (a few minutes the first time)"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv

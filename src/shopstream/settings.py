@@ -21,6 +21,8 @@ from typing import Any, Mapping, get_args, get_origin, get_type_hints
 from shopstream import resources
 
 ENV_PREFIX = "SHOPSTREAM_"
+# SHOPSTREAM_ variables that are not settings: the file to read, the base of relative paths, plug-ins
+NOT_SETTINGS = ("CONFIG", "HOME", "PLUGINS")
 
 
 def default_config() -> Path:
@@ -293,7 +295,7 @@ def _renamed_outputs(raw: dict[str, Any]) -> dict[str, Any]:
 def _env_overrides(env: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in env.items():
-        if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG":
+        if not key.startswith(ENV_PREFIX) or key[len(ENV_PREFIX):] in NOT_SETTINGS:
             continue
         path = key[len(ENV_PREFIX):].lower().split("__")
         node = out

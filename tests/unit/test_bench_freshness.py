@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from bench.freshness import (FreshnessTracker, Probe, Sample, WatermarkClock, event_time_ms, freshness_figures,
-                             profile_probe, tile_end_ms)
+                             product_probes, tile_end_ms)
 from shopstream.generator import GeneratedRecord
 
 
@@ -64,7 +64,7 @@ def record(user: str, ts: int, kind: str = "valid") -> GeneratedRecord:
 
 
 def test_tracker_samples_valid_events_and_notes_when_the_watermark_passes():
-    tracker = FreshnessTracker({"profile": profile_probe}, [("clicks", 0)], watermark_delay_ms=5000)
+    tracker = FreshnessTracker({"profile": product_probes()["user_profiles"]}, [("clicks", 0)], watermark_delay_ms=5000)
     producer = tracker.producer_factory(_FakeProducer)({})
     records = [record("u1", 60_000), record("u2", 61_000, "duplicate"), record("u2", 62_000),
                record("u3", 125_000), record("u4", 185_000)]
