@@ -63,3 +63,22 @@ def test_a_bad_outputs_file_names_file_and_output(tmp_path):
     path.write_text("o:\n  description: d\n  topic: t\n  key: [k]\n  columns:\n    - {name: a, type: int64}\n")
     with pytest.raises(OutputSpecError, match="key or version column 'k' is not a column"):
         load_outputs(path)
+
+
+def test_staging_renders_every_event_type_a_job_reads():
+    """Staging is not wired to two topics: a product that reads `content` gets `content_events` (the
+    contract's scalar fields), its dead letters and late events, and no order lines unless orders are read."""
+    from shopstream.flink.jobspec import staging
+    from shopstream.flink.sqlfiles import render_dir
+    s, options = load_settings(env={}), RunOptions(job="j")
+    layer = staging(("clickstream", "content"))
+    params = {"job": "j", **layer.params(s, options)}
+    statements = [sql for _, sql in render_dir(layer.directory, params, layer.variants(s, options))]
+    text = "\n".join(statements)
+    assert "create temporary view content_events as" in text and "`content_id`" in text
+    assert "create temporary view clickstream_events as" in text and "orders_events" not in text
+    assert "order_lines" not in text
+    assert sum(sql.startswith("insert into sink_dead_letters") for sql in statements) == 2
+    late = [sql for sql in statements if sql.startswith("insert into sink_late_events") and "stg_content" in sql]
+    assert late and "cast(null as string)" in late[0]  # content events have no user
+    assert "${" not in text
