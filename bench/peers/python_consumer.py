@@ -149,6 +149,8 @@ class ProfileState:
         p = settings.profiles
         self.delay_ms = settings.events.watermark_delay_ms
         self.currency = settings.events.reporting_currency
+        self.order_lookback_ms = settings.events.order_lookback_ms
+        self.placed_orders: dict[str, tuple[int, str, list]] = {}  # order_id -> (ts, currency, lines)
         self.epoch_ms = p.affinity_epoch_ms
         self.half_life_ms = p.affinity_half_life_h * 3_600_000
         self.schemas = load_contract()
@@ -206,9 +208,15 @@ class ProfileState:
 
     def _order(self, user: UserState, doc: dict) -> None:
         ts, placed = doc["ts"], doc["event_type"] == "order_placed"
-        spend = 0
-        for line in doc.get("lines") or ():
-            amount = to_reporting_minor(line["unit_price_minor"] * line["qty"], doc["currency"], self.currency)
+        spend, lines, currency = 0, doc.get("lines") or (), doc["currency"]
+        if placed:
+            self.placed_orders[doc["order_id"]] = (ts, currency, lines)
+        elif doc["event_type"] == "order_cancelled" and not lines:  # the whole order, as the job does
+            held = self.placed_orders.get(doc["order_id"])
+            if held is not None and ts - self.order_lookback_ms <= held[0] <= ts:
+                _, currency, lines = held
+        for line in lines:
+            amount = to_reporting_minor(line["unit_price_minor"] * line["qty"], currency, self.currency)
             spend += amount if placed else -amount
             if placed and line.get("category") is not None:
                 self._signal(user, line["category"], 5.0 * line["qty"], ts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shopstream.products.ad_features.reference import load_campaigns
 from shopstream.flink.environment import RunOptions
+from shopstream.flink.params import interval_day_to_second
 from shopstream.settings import Settings
 
 # Each window covers the minute tiles from `preceding` (days hh:mm) before the current one.
@@ -12,17 +13,6 @@ WINDOWS = {"5m": "0 00:04", "1h": "0 00:59", "24h": "0 23:59"}
 BRANCHES = {"levels": "ad_minute", "segments": "ad_segment_tiles"}
 WINDOW_COLUMNS = ("level, entity, window_name, as_of_ms, impressions, clicks, orphan_clicks, conversions, "
                   "revenue_minor, spend_minor")
-
-
-def interval_day_to_second(ms: int) -> str:
-    """A Flink interval literal for ``ms`` (leading precision stays within two digits of days)."""
-    if ms < 0:
-        raise ValueError(f"interval must not be negative, got {ms} ms")
-    days, rest = divmod(ms, 86_400_000)
-    hours, rest = divmod(rest, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"interval '{days} {hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}' day to second"
 
 
 def day_to_minute(ms: int) -> str:

@@ -167,6 +167,7 @@ class EventSettings:
     reporting_currency: str = "USD"
     watermark_delay_ms: int = 5000   # an event older than the partition's newest minus this is late
     idle_ms: int = 10_000            # an unbounded source partition without records this long stops holding the watermark
+    order_lookback_ms: int = 35 * 86_400_000  # a cancellation without lines cancels the order placed at most this long before
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from shopstream.products.ad_features.reference import load_campaigns
 from shopstream.contract.reference import to_reporting_minor
 from shopstream.products.user_profiles import derive
 from shopstream.products.ad_features.settings import AdSettings
+from tests.e2e.reference import line_amount, order_line_effects
 
 MINUTE = 60_000
 DAY = 86_400_000
@@ -50,9 +51,8 @@ def _segment_timeline(accepted, currency_out: str) -> dict[str, list[tuple[int, 
     for o in accepted["orders"]:
         t = tile(o["user_id"], o["ts"])
         t["orders"] += int(o["event_type"] == "order_placed")
-        sign = 1 if o["event_type"] == "order_placed" else -1
-        for line in o.get("lines") or []:
-            t["spend"] += sign * to_reporting_minor(line["unit_price_minor"] * line["qty"], o["currency"], currency_out)
+    for o, line, sign in order_line_effects(accepted["orders"]):
+        tile(o["user_id"], o["ts"])["spend"] += sign * line_amount(o, line, currency_out)
     out: dict[str, list[tuple[int, str]]] = {}
     for user, by_minute in tiles.items():
         minutes = sorted(by_minute)

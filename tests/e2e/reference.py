@@ -22,6 +22,29 @@ WINDOW_MS = {"1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30
 VIEW_TYPES = {"page_view", "product_view", "content_view"}
 CLICK_TYPES = {"ad_click", "affiliate_click"}
 ENGAGEMENT_TYPES = {"like", "comment", "share"}
+ORDER_LOOKBACK_MS = 35 * 86_400_000  # events.order_lookback_ms
+
+
+def order_line_effects(orders: list[dict], lookback_ms: int = ORDER_LOOKBACK_MS):
+    """``(order event, line, sign)`` for every line an accepted order event adds (+1, placed) or takes
+    back (-1, cancelled or returned). A cancellation without lines stands for every line of its order as
+    placed, when that order_placed was accepted at most ``lookback_ms`` before it (the contract)."""
+    placed = {o["order_id"]: o for o in orders if o["event_type"] == "order_placed"}
+    for o in orders:
+        sign = 1 if o["event_type"] == "order_placed" else -1
+        lines = o.get("lines") or []
+        if o["event_type"] == "order_cancelled" and not lines:
+            p = placed.get(o["order_id"])
+            if p is not None and o["ts"] - lookback_ms <= p["ts"] <= o["ts"]:
+                lines = [{**line, "_currency": p["currency"]} for line in p.get("lines") or []]
+        for line in lines:
+            yield o, line, sign
+
+
+def line_amount(order: dict, line: dict, currency_out: str) -> int:
+    """A line's amount in the reporting currency (the placed order's currency for a whole-order cancellation)."""
+    return to_reporting_minor(line["unit_price_minor"] * line["qty"], line.get("_currency", order["currency"]),
+                              currency_out)
 
 
 @dataclass(frozen=True)
@@ -147,13 +170,13 @@ def _profiles(accepted, out: Expected, currency_out: str, epoch_ms: int, half_li
             totals[user]["orders"] += 1
             lo = life[user]["last_order"]
             life[user]["last_order"] = ts if lo is None else max(lo, ts)
-        sign = 1 if kind == "order_placed" else -1
-        for line in o.get("lines") or []:
-            amount = sign * to_reporting_minor(line["unit_price_minor"] * line["qty"], o["currency"], currency_out)
-            t["spend_minor"] += amount
-            totals[user]["spend_minor"] += amount
-            if kind == "order_placed" and line.get("category") is not None:
-                scores[user][line["category"]] += 5.0 * line["qty"] * 2.0 ** ((ts - epoch_ms) / half_life_ms)
+    for o, line, sign in order_line_effects(accepted["orders"]):
+        user, ts, kind = o["user_id"], o["ts"], o["event_type"]
+        amount = sign * line_amount(o, line, currency_out)
+        tiles[user][ts // MINUTE]["spend_minor"] += amount
+        totals[user]["spend_minor"] += amount
+        if kind == "order_placed" and line.get("category") is not None:
+            scores[user][line["category"]] += 5.0 * line["qty"] * 2.0 ** ((ts - epoch_ms) / half_life_ms)
 
     for user, by_minute in tiles.items():
         minutes = sorted(by_minute)

@@ -5,7 +5,8 @@ from shopstream.products.ad_features.ctr import Counts, Priors, ctr_counts, shri
 from shopstream.products.ad_features.features import Chain, pacing_fields, smoothed_fields
 from shopstream.products.ad_features.pacing import HOUR_MS, share_of_day
 from shopstream.products.ad_features.reference import CampaignRef, ads_by_id, load_campaigns
-from shopstream.products.ad_features.layer import bid_expression, day_to_minute, interval_day_to_second
+from shopstream.flink.params import interval_day_to_second
+from shopstream.products.ad_features.layer import bid_expression, day_to_minute
 from shopstream.products.ad_features.serving import decode_features
 from shopstream.products.ad_features.settings import AdSettings
 

@@ -1,14 +1,34 @@
 -- One row per order line, its amount converted to the reporting currency (minor units, half-up).
--- Placed lines add to spend; cancelled and returned lines subtract from it.
+-- Placed lines add to spend; cancelled and returned lines subtract from it. A cancellation that lists
+-- no lines cancels the whole order (the contract): it stands for every line of the order as placed,
+-- found by an interval join with the order_placed event up to ${order_lookback} before it.
 create temporary view order_lines as
+with listed as (
+    select o.event_id, o.event_type, o.order_id, o.user_id, o.currency, l.line, o.ts, o.rt
+    from orders_events as o
+    cross join unnest(json_query(o.payload, '$.lines' returning array<string>)) as l (line)
+),
+whole_order_cancellations as (
+    select c.event_id, c.event_type, c.order_id, c.user_id, p.currency, p.line, c.ts, c.rt
+    from orders_events as c
+    join listed as p
+      on p.order_id = c.order_id
+     and p.event_type = 'order_placed'
+     and p.rt between c.rt - ${order_lookback} and c.rt
+    where c.event_type = 'order_cancelled'
+      and coalesce(cardinality(json_query(c.payload, '$.lines' returning array<string>)), 0) = 0
+)
 select
     o.event_id,
     o.event_type,
     o.user_id,
-    json_value(line, '$.category') as category,
-    cast(json_value(line, '$.qty') as bigint) as qty,
+    json_value(o.line, '$.category') as category,
+    cast(json_value(o.line, '$.qty') as bigint) as qty,
     case o.event_type when 'order_placed' then 1 else -1 end * ${line_amount_reporting} as spend_minor,
     o.ts,
     o.rt
-from orders_events as o
-cross join unnest(json_query(o.payload, '$.lines' returning array<string>)) as l (line)
+from (
+    select * from listed
+    union all
+    select * from whole_order_cancellations
+) as o

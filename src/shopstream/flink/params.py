@@ -37,3 +37,14 @@ def sink_params(settings: Settings, outputs) -> dict[str, str]:
     """``{name}_sink`` options of the append-only Kafka sink of each output topic setting in ``outputs``."""
     return {f"{name}_sink": kafka_tables.append_sink_options(settings, getattr(settings.topics, name))
             for name in outputs}
+
+
+def interval_day_to_second(ms: int) -> str:
+    """A Flink interval literal for ``ms`` (leading precision stays within two digits of days)."""
+    if ms < 0:
+        raise ValueError(f"interval must not be negative, got {ms} ms")
+    days, rest = divmod(ms, 86_400_000)
+    hours, rest = divmod(rest, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"interval '{days} {hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}' day to second"

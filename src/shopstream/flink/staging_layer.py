@@ -6,7 +6,7 @@ from __future__ import annotations
 from shopstream.contract import load_contract
 from shopstream.contract.flink_sql import reporting_amount_expression
 from shopstream.flink.environment import RunOptions
-from shopstream.flink.params import KAFKA_TS_MS, sink_params, source_variant, topic_of
+from shopstream.flink.params import KAFKA_TS_MS, interval_day_to_second, sink_params, source_variant, topic_of
 from shopstream.outputs import load_outputs
 from shopstream.resources import data_dir
 from shopstream.settings import Settings
@@ -22,7 +22,8 @@ def params(settings: Settings, options: RunOptions) -> dict[str, str]:
            "kafka_ts_ms": KAFKA_TS_MS,
            "line_amount_reporting": reporting_amount_expression(
                "cast(json_value(line, '$.unit_price_minor') as bigint) * cast(json_value(line, '$.qty') as bigint)",
-               "o.currency", e.reporting_currency)}
+               "o.currency", e.reporting_currency),
+           "order_lookback": interval_day_to_second(e.order_lookback_ms)}
     out.update(sink_params(settings, [o.name for o in RUNTIME_OUTPUTS]))
     return out
 
