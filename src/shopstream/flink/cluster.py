@@ -5,7 +5,8 @@
 
 * **A FLINK_HOME of our own** (``<state_dir>/flink-home``): ``bin``, ``opt`` and ``plugins`` are links into
   pyflink; ``lib/`` is a folder of links to pyflink's ``lib/*`` plus ``opt/flink-python-*.jar`` plus the
-  Kafka connector jars from ``settings.stack.jars_dir``; ``conf/config.yaml`` is rendered from the template
+  Kafka connector jars from ``settings.stack.jars_dir`` and shopstream's operators jar (``stack.operators_jar``);
+  ``conf/config.yaml`` is rendered from the template
   ``flink-conf/config.yaml`` and the log4j files are linked from pyflink's ``conf/``. (``flink run -py``
   ships flink-python with each job, so Python jobs also ran without it in ``lib/``; it is there so that the
   Python runtime loads once per TaskManager, for jobs submitted any other way too, as in the docker image.)
@@ -50,7 +51,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Iterable, Sequence
 
-from shopstream.flink.environment import connector_jars
+from shopstream.flink.environment import pipeline_jars
 from shopstream.settings import REPO_ROOT, Settings, load_settings
 
 CONF_TEMPLATE = REPO_ROOT / "flink-conf" / "config.yaml"
@@ -191,7 +192,7 @@ def prepare_flink_home(settings: Settings) -> Path:
     wanted = {p.name: p for p in sorted((src / "lib").glob("*.jar"))}
     wanted[python_jars[0].name] = python_jars[0]
     try:
-        wanted.update({p.name: p.resolve() for p in connector_jars(settings)})
+        wanted.update({p.name: p.resolve() for p in pipeline_jars(settings)})
     except RuntimeError as exc:
         raise ClusterError(str(exc)) from exc
     for stale in lib.iterdir():

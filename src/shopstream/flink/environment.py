@@ -41,6 +41,22 @@ def connector_jars(settings: Settings) -> list[Path]:
     return jars
 
 
+def operators_jar(settings: Settings) -> Path:
+    """shopstream's Java operators (``java/``, e.g. the ``rolling_tiles`` table function), compiled by the
+    bootstrap against the jars of the pip-installed Flink."""
+    jar = settings.path(settings.stack.operators_jar)
+    if not jar.is_file():
+        raise FlinkSetupError(f"shopstream's Java operators jar is missing: {jar} (settings stack.operators_jar). "
+                              "Run `make install`, or `python -m shopstream.flink.operators build` "
+                              "(needs javac: Debian package openjdk-17-jdk-headless), to compile java/ into it.")
+    return jar
+
+
+def pipeline_jars(settings: Settings) -> list[Path]:
+    """Every jar a job ships with: the Kafka connector and shopstream's operators."""
+    return [*connector_jars(settings), operators_jar(settings)]
+
+
 def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
     """Every Flink option a shopstream job sets, as strings (shown by `shopstream run --explain`)."""
     f = settings.flink
@@ -82,7 +98,7 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
         "taskmanager.memory.managed.size": f.managed_memory,
     }
     if options.ship_jars:
-        conf["pipeline.jars"] = ";".join(j.resolve().as_uri() for j in connector_jars(settings))
+        conf["pipeline.jars"] = ";".join(j.resolve().as_uri() for j in pipeline_jars(settings))
     if options.resume_from is not None:
         conf["execution.state-recovery.path"] = options.resume_from.resolve().as_uri()
     return conf
@@ -95,10 +111,19 @@ def python_worker_path(python_executable: str) -> str:
 
 def create_table_env(settings: Settings, options: RunOptions):
     """A streaming TableEnvironment configured for ``options.job``."""
+    from pyflink.common import Configuration
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
-    t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    options_conf = flink_config(settings, options)
+    # pipeline.jars must be known when the environment is created: its user class loader, which
+    # `create function ... language java` loads classes with, is built from it then (set later, the jars
+    # reach only connector discovery).
+    initial = Configuration()
+    for key, value in options_conf.items():
+        initial.set_string(key, value)
+    t_env = TableEnvironment.create(
+        EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(initial).build())
     conf = t_env.get_config()
-    for key, value in flink_config(settings, options).items():
+    for key, value in options_conf.items():
         conf.set(key, value)
     return t_env
