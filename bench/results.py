@@ -147,7 +147,8 @@ def to_markdown(results: dict) -> str:
         f"# Benchmark {results['date'][:10]} ({results['commit']}{', uncommitted changes' if results.get('dirty') else ''})",
         "",
         (f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {results['events']:,} events "
-         f"({results['generation']['users']:,} users, {results['generation']['days']} days of traffic); "
+         f"({results['generation']['users']:,} users, {results['generation']['days']} days of traffic, "
+         f"{results['generation'].get('shape', 'default')} shape); "
          f"Flink parallelism {results['settings']['parallelism']}, checkpoints every "
          f"{results['settings']['checkpoint_interval_ms']} ms. Definitions: README.md, section Benchmarks."),
         "",

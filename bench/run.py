@@ -36,6 +36,7 @@ from bench import freshness as fr
 from bench import results as res
 from bench.procfs import ProcessSampler, wait_group_gone
 from bench.stack import migrate, private_stack, settings_for, target_env
+from shopstream.generator.model import SHAPES
 from shopstream.settings import Settings
 from bench.stack import PROJECT_ROOT as REPO_ROOT
 
@@ -109,8 +110,8 @@ class Bench:
         from shopstream.generator import GenerationParams, generate, produce_to_kafka
 
         a, g = self.args, self.settings.generator
-        params = GenerationParams.from_settings(g, events=a.events, users=a.users or g.users, days=a.days or g.days,
-                                                bad_share=0.01, late_share=0.005, duplicate_share=0.01)
+        params = GenerationParams.for_shape(a.shape, g, users=a.users, days=a.days, events=a.events,
+                                            bad_share=0.01, late_share=0.005, duplicate_share=0.01)
         started = time.monotonic()
         self.records = list(generate(params))
         generated_s = time.monotonic() - started
@@ -128,7 +129,8 @@ class Bench:
         counts = produce_to_kafka(self.records, self.settings.kafka.bootstrap_servers, self.settings.topics)
         produced_s = time.monotonic() - started
         log.info("generated %d records in %.1f s, produced in %.1f s", len(self.records), generated_s, produced_s)
-        return {"events": len(self.records), "users": params.users, "days": params.days, "seed": params.seed,
+        return {"events": len(self.records), "shape": params.shape, "users": params.users, "days": params.days,
+                "seed": params.seed,
                 "bad_share": params.bad_share, "late_share": params.late_share,
                 "duplicate_share": params.duplicate_share, "records_per_topic": counts,
                 "generate_s": round(generated_s, 1), "producer_events_per_s": round(len(self.records) / produced_s)}
@@ -512,8 +514,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="all jobs together: a job composing them (default engagement), 'concurrent' (the listed "
                         "jobs side by side) or 'none'")
     p.add_argument("--peers", default="java_sql,python_consumer", help="comma-separated peers, or 'none'")
-    p.add_argument("--users", type=int, help="users in the generated traffic (default from settings)")
-    p.add_argument("--days", type=float, help="days of generated traffic (default from settings)")
+    p.add_argument("--shape", choices=sorted(SHAPES), default="default",
+                   help="traffic shape (shopstream generate --shape): default, or realistic (50,000 users, 35 days, "
+                        "heavy-tailed activity)")
+    p.add_argument("--users", type=int, help="users in the generated traffic (default from the shape, else settings)")
+    p.add_argument("--days", type=float, help="days of generated traffic (default from the shape, else settings)")
     p.add_argument("--checkpoint-interval-ms", type=int, help="Flink checkpoint interval (default from settings)")
     p.add_argument("--no-freshness", action="store_true", help="skip the half-rate phase")
     p.add_argument("--freshness-only-at", type=float, metavar="EVENTS_PER_S",

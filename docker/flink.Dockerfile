@@ -28,6 +28,8 @@ RUN pip install --no-cache-dir /opt/shopstream
 
 # Jobs run on this cluster find the Kafka connector on the classpath, and Python UDFs need flink-python.
 COPY .local/jars/flink-connector-kafka.jar .local/jars/kafka-clients.jar /opt/flink/lib/
+# shopstream's Java operators (java/), compiled on the host by scripts/bootstrap.sh (settings stack.operators_jar)
+COPY .local/build/shopstream-operators.jar /opt/flink/lib/
 RUN cp /opt/flink/opt/flink-python-*.jar /opt/flink/lib/ \
     && install -d -o flink -g flink /var/lib/shopstream \
     && install -m 0755 /opt/shopstream/docker/flink-entrypoint.sh /shopstream-entrypoint.sh

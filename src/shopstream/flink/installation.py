@@ -56,3 +56,20 @@ def python_worker_path(python_executable: str | None = None) -> str:
         raise FlinkSetupError(
             f"cannot run the Python worker interpreter {python_executable}: {done.stderr.strip()}")
     return os.pathsep.join(dict.fromkeys(json.loads(done.stdout)))
+
+
+def operators_jar(settings: Settings) -> Path:
+    """shopstream's Java operators (``java/``, e.g. the ``rolling_tiles`` table function), compiled by the
+    bootstrap against the jars of the pip-installed Flink."""
+    jar = settings.path(settings.stack.operators_jar)
+    if not jar.is_file():
+        raise FlinkSetupError(f"shopstream's Java operators jar is missing: {jar} (settings stack.operators_jar). "
+                              "Run `make install`, or `python -m shopstream.flink.operators build` "
+                              "(needs javac: Debian package openjdk-17-jdk-headless), to compile java/ into it.")
+    return jar
+
+
+def pipeline_jars(settings: Settings) -> list[Path]:
+    """Every jar a job ships with: the Kafka connector and shopstream's operators."""
+    return [*connector_jars(settings), operators_jar(settings)]
+

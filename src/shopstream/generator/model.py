@@ -8,6 +8,16 @@ RecordKind = Literal["valid", "bad", "duplicate", "late"]
 DAY_MS = 24 * 3600 * 1000
 HOUR_MS = 3600 * 1000
 
+# Traffic shapes: what a shape changes, and the users and days it generates unless told otherwise.
+#   default    every shopper active over the whole period, Pareto(1.6) activity (the tests' fixed data)
+#   realistic  a large population over five weeks: Pareto(1.4) activity capped at 500x (a heavier tail), 30 % of the
+#              shoppers join during the period and 30 % stop before its end, so a shopper's activity
+#              starts and ends and 7d/30d windows slide past it (population.realistic_users)
+SHAPES: dict[str, dict[str, Any]] = {
+    "default": {},
+    "realistic": {"users": 50_000, "days": 35.0},
+}
+
 
 class GeneratorSettingsLike(Protocol):
     seed: int
@@ -43,8 +53,11 @@ class GenerationParams:
     late_delay_ms: tuple[int, int] = (HOUR_MS, 3 * HOUR_MS)
     fraud_share: float = 0.02
     orphan_click_share: float = 0.03
+    shape: str = "default"
 
     def __post_init__(self) -> None:
+        if self.shape not in SHAPES:
+            raise ValueError(f"shape must be one of {', '.join(SHAPES)}, got {self.shape!r}")
         for name in ("bad_share", "late_share", "duplicate_share", "jitter_share", "fraud_share",
                      "orphan_click_share"):
             value = getattr(self, name)
@@ -70,6 +83,16 @@ class GenerationParams:
         base = cls(seed=generator.seed, users=generator.users, products=generator.products,
                    start_ms=generator.start_ms, days=generator.days)
         return replace(base, **overrides)
+
+    @classmethod
+    def for_shape(cls, shape: str, generator: GeneratorSettingsLike, *, users: int | None = None,
+                  days: float | None = None, **overrides: Any) -> "GenerationParams":
+        """Params of ``shape``: ``users`` and ``days`` if given, else the shape's own, else the settings'."""
+        if shape not in SHAPES:
+            raise ValueError(f"shape must be one of {', '.join(SHAPES)}, got {shape!r}")
+        own = SHAPES[shape]
+        return cls.from_settings(generator, shape=shape, users=users or own.get("users", generator.users),
+                                 days=days or own.get("days", generator.days), **overrides)
 
 
 @dataclass(frozen=True)

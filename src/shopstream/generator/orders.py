@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from shopstream.generator.model import DAY_MS, HOUR_MS
-from shopstream.generator.population import User, session_start
+from shopstream.generator.population import User, active_span, session_start
 from shopstream.generator.reference import Product
 from shopstream.generator.world import ORDERS, World
 
@@ -54,7 +54,7 @@ def store_order(world: World) -> None:
     """An in-store purchase: no clickstream before it, a till as device."""
     rng = world.rng
     user = world.user_sampler.draw(rng)
-    ts = session_start(rng, user, world.params.start_ms, world.params.end_ms)
+    ts = session_start(rng, user, *active_span(user, world.params))
     products = [world.pick_product(user) for _ in range(rng.randint(1, 3))]
     till = f"till-{user.country.lower()}-{rng.randint(1, 20):02d}"
     place_order(world, user, ts, products, channel="store", device_fingerprint=till,

@@ -5,7 +5,7 @@ import hashlib
 import itertools
 import random
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, Sequence, TypeVar
 
 from shopstream.generator.model import DAY_MS, GenerationParams
@@ -41,6 +41,14 @@ class Sampler(Generic[T]):
         return self.items[bisect_left(self.cumulative, rng.random() * self.total)]
 
 
+# the realistic shape (GenerationParams.shape): activity tail, and how shoppers come and go
+REALISTIC_ACTIVITY_ALPHA = 1.4      # Pareto tail of visits per shopper ...
+REALISTIC_ACTIVITY_CAP = 500.0      # ... capped: the busiest shoppers visit 500x as often as the least busy
+REALISTIC_JOIN_SHARE = 0.3      # shoppers whose first visit falls inside the period
+REALISTIC_LEAVE_SHARE = 0.3     # shoppers whose last visit falls inside the period
+REALISTIC_MIN_SPAN_MS = 6 * 3600 * 1000
+
+
 @dataclass(frozen=True)
 class User:
     user_id: str
@@ -51,6 +59,9 @@ class User:
     activity: float
     favourite_categories: tuple[str, ...]
     cards: tuple[str, ...]
+    # when the shopper visits, if not over the whole period (the realistic shape)
+    active_from_ms: int | None = None
+    active_to_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,32 @@ def build_users(params: GenerationParams) -> tuple[User, ...]:
         cards = tuple(f"pfp-{fingerprint(params.seed, 'card', i, k)}" for k in range(rng.choice((1, 1, 2))))
         users.append(User(f"u-{i + 1:06d}", country, currency, offset, devices.draw(rng),
                           rng.paretovariate(1.6), favourites, cards))
+    if params.shape == "realistic":
+        return realistic_users(params, users)
     return tuple(users)
+
+
+def realistic_users(params: GenerationParams, users: Sequence[User]) -> tuple[User, ...]:
+    """``users`` with a heavier-tailed activity and a span of visits each: some join during the period,
+    some leave before its end (drawn from a random stream of their own, so the default shape's draws
+    stay as they are)."""
+    rng = random.Random(f"{params.seed}:realistic-users")
+    start, end = params.start_ms, params.end_ms
+    out = []
+    for user in users:
+        activity = min(rng.paretovariate(REALISTIC_ACTIVITY_ALPHA), REALISTIC_ACTIVITY_CAP)
+        joins, leaves = rng.random() < REALISTIC_JOIN_SHARE, rng.random() < REALISTIC_LEAVE_SHARE
+        first = rng.randrange(start, end - REALISTIC_MIN_SPAN_MS) if joins else start
+        last = rng.randrange(first + REALISTIC_MIN_SPAN_MS, end + 1) if leaves else end
+        out.append(replace(user, activity=activity, active_from_ms=first, active_to_ms=last))
+    return tuple(out)
+
+
+def active_span(user: User, params: GenerationParams) -> tuple[int, int]:
+    """When ``user`` visits: [from, to) epoch ms."""
+    first = params.start_ms if user.active_from_ms is None else user.active_from_ms
+    last = params.end_ms if user.active_to_ms is None else user.active_to_ms
+    return first, last
 
 
 def device_fingerprint(seed: int, user: User, device: str) -> str:

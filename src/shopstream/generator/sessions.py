@@ -6,7 +6,7 @@ from typing import Any
 
 from shopstream.generator.model import DAY_MS
 from shopstream.generator.orders import place_order
-from shopstream.generator.population import DEVICES, User, session_start
+from shopstream.generator.population import DEVICES, User, active_span, session_start
 from shopstream.generator.reference import ADJECTIVES, NOUNS, Product
 from shopstream.generator.world import CLICKSTREAM, World
 
@@ -75,7 +75,7 @@ def run_session(world: World) -> None:
     """A normal shopper visit at a diurnal-weighted time."""
     rng = world.rng
     user = world.user_sampler.draw(rng)
-    s = new_session(world, user, session_start(rng, user, world.params.start_ms, world.params.end_ms))
+    s = new_session(world, user, session_start(rng, user, *active_span(user, world.params)))
     if rng.random() < AFFILIATE_LANDING and world.ref.affiliates:
         affiliate = rng.choice(world.ref.affiliates)
         link = rng.choice(affiliate.links)

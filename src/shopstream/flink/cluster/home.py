@@ -27,7 +27,7 @@ from pathlib import Path
 from string import Template
 
 from shopstream.flink.cluster.errors import ClusterError
-from shopstream.flink.installation import FlinkSetupError, connector_jars, pyflink_dir, python_worker_path
+from shopstream.flink.installation import FlinkSetupError, pipeline_jars, pyflink_dir, python_worker_path
 from shopstream.resources import data_dir
 from shopstream.settings import Settings
 
@@ -109,7 +109,7 @@ def _link(target: Path, link: Path) -> None:
 def prepare_flink_home(settings: Settings) -> Path:
     """Create (or refresh) ``<state_dir>/flink-home`` for this settings' cluster; returns its path."""
     try:
-        src, connectors = pyflink_dir(), connector_jars(settings)
+        src, connectors = pyflink_dir(), pipeline_jars(settings)
     except FlinkSetupError as exc:
         raise ClusterError(str(exc)) from exc
     python_jars = sorted((src / "opt").glob("flink-python-*.jar"))
