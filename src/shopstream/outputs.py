@@ -9,7 +9,8 @@ loader converts, e.g. epoch milliseconds to ``DateTime``). Everything else deriv
 - the loader's decoding and checking of a record (``decode``: a bad record raises ``RecordError``);
 - the topic lists (``settings.topics``) and the topics the local stack and compose create;
 - the check of the ClickHouse migration (``clickhouse_columns``, tests/integration/test_output_specs.py);
-- the data-quality suite of the output (``shopstream.contract.expectations``).
+- the data-quality suite of the output's table (``shopstream.contract.expectations.output_expectations``),
+  run by ``shopstream dq check`` (``shopstream.dq``).
 """
 from __future__ import annotations
 

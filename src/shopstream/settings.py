@@ -173,6 +173,15 @@ class EventSettings:
 
 
 @dataclass(frozen=True)
+class DataQualitySettings:
+    """``shopstream dq check``: how many rows it reads and validates at a time, and how many failing rows
+    it names per expectation."""
+
+    batch_rows: int = 50_000
+    examples: int = 5
+
+
+@dataclass(frozen=True)
 class GeneratorSettings:
     seed: int = 42
     users: int = 2000
@@ -191,6 +200,7 @@ class Settings:
     flink: FlinkSettings = field(default_factory=FlinkSettings)
     events: EventSettings = field(default_factory=EventSettings)
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    dq: DataQualitySettings = field(default_factory=DataQualitySettings)
     job_version: str = "0.1.0"
     # section name -> a registered product's settings (its defaults unless the file or environment say otherwise)
     product_sections: Mapping[str, Any] = field(default_factory=lambda: _product_sections({})["product_sections"])

@@ -190,6 +190,19 @@ def cmd_dlq(args, s: Settings) -> int:
     return dlq.list_dead_letters(args, s) if args.dlq_command == "list" else dlq.replay(args, s)
 
 
+def cmd_dq(args, s: Settings) -> int:
+    """`dq check`: run the suites as the analyst, print what failed and where, record the run as the writer."""
+    from shopstream.clickhouse.client import connect
+    from shopstream.dq.check import run_check
+    from shopstream.dq.runs import record, report
+    run = run_check(connect(s, "analyst"), s, args.product, batch_rows=args.batch_rows, examples=args.examples)
+    for line in report(run):
+        say(line)
+    written = record(connect(s, "writer"), run)
+    say(f"recorded {written} outcome(s) in {s.clickhouse.database}.dq_runs (run_id = '{run.run_id}')")
+    return 1 if run.failed else 0
+
+
 def cmd_guide(args, s: Settings) -> int:
     """Where the results are and how to look at them: the runtime's tables, then each product's lines."""
     from shopstream.clickhouse.client import connect
@@ -222,5 +235,6 @@ def dispatch(args, settings: Settings) -> int:
     return {
         "up": cmd_up, "down": cmd_down, "status": cmd_status, "migrate": cmd_migrate,
         "generate": cmd_generate, "run": cmd_run, "submit": cmd_submit, "load": cmd_load,
-        "sql": cmd_sql, "query": cmd_query, "report": cmd_report, "serving": cmd_serving, "dlq": cmd_dlq, "guide": cmd_guide,
+        "sql": cmd_sql, "query": cmd_query, "report": cmd_report, "serving": cmd_serving, "dlq": cmd_dlq, "dq": cmd_dq,
+        "guide": cmd_guide,
     }[args.command](args, settings)

@@ -91,6 +91,31 @@ def build_parser() -> argparse.ArgumentParser:
                     help="JSONL of corrected records: {source_topic, source_partition, source_offset, payload}")
     dr.add_argument("--job", default="engagement",
                     help="the job whose dead letters these were (default engagement, the job `make demo` runs)")
+
+    q = sub.add_parser("dq", help="data quality: run the derived expectation suites against ClickHouse")
+    qs = q.add_subparsers(dest="dq_command", required=True)
+    qs.add_parser(
+        "check", help="run the output and input suites against what ClickHouse holds; exit 1 if one failed",
+        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Run the expectation suites derived from the output specifications and the event contract against what
+ClickHouse holds, print each failed expectation with its table, column, failing rows and a few of their
+keys, record every outcome in the dq_runs table, and exit 1 when one failed.
+
+Outputs: the suite of each output with a ClickHouse table runs on that table (FINAL rows of a
+ReplacingMergeTree): engine, columns and their types, no nulls, no empty key, no negative version, one
+row per key and version. PRODUCT limits the run to that product's outputs.
+Inputs (without PRODUCT): input events are in ClickHouse only as raw payloads. A late event was valid,
+so it must meet every expectation of its event type (evaluated by Great Expectations; event_id
+uniqueness is left out, lateness is decided before deduplication). A dead letter must fail the
+expectation its reason names (judged by the contract's validator, as in the job). Dead letters of the
+loader (reason loader_error:...) are output rows, not input events, and are left out.""")
+    qc = qs.choices["check"]
+    qc.add_argument("product", nargs="?", metavar="PRODUCT",
+                    help="only this product's outputs (default: every product's, the runtime's and the inputs)")
+    qc.add_argument("--batch-rows", type=int,
+                    help="rows read and validated at a time (env SHOPSTREAM_DQ__BATCH_ROWS; default 50000)")
+    qc.add_argument("--examples", type=int,
+                    help="failing rows named per expectation (env SHOPSTREAM_DQ__EXAMPLES; default 5)")
     return p
 
 
@@ -98,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("apache_beam", "pyflink", "py4j", "clickhouse_connect"):
+    for noisy in ("apache_beam", "pyflink", "py4j", "clickhouse_connect", "great_expectations"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
