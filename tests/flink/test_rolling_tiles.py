@@ -72,9 +72,12 @@ EXPECTED = [
 CREATE_FUNCTION = "create temporary function rolling_tiles as 'io.shopstream.operators.RollingTiles' language java"
 
 
-def call(windows: str, uid: str) -> str:
+NO_END = 9_223_372_036_854_775_807  # until_ms of an unbounded run
+
+
+def call(windows: str, uid: str, until_ms: int = NO_END) -> str:
     return (f"rolling_tiles(input => table user_activity partition by user_id, on_time => descriptor(rt), "
-            f"windows => '{windows}', uid => '{uid}')")
+            f"windows => '{windows}', until_ms => cast({until_ms} as bigint), uid => '{uid}')")
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +120,21 @@ def test_rows_at_each_minute_a_window_changed_and_only_then(t_env):
 
     want = [(*r[:-1], as_text(r[-1])) for r in EXPECTED]
     assert sorted(got) == sorted(want)
+
+
+def test_a_bounded_run_stops_at_until_ms(t_env):
+    """The end of input (a watermark at +infinity) fires every timer; rows as of minute ends after
+    until_ms are not emitted, so the values stay as of the end of the input."""
+    until = T0 + 2 * D + 1 * MIN   # c's first minute end; a and b have slid partly, c not at all
+    query = f"select user_id, as_of_ms, events_1h, events_30d from {call(','.join(WINDOWS), 'until', until)}"
+    with t_env.execute_sql(query).collect() as results:
+        got = sorted(tuple(r) for r in results)
+    want = sorted((r[0], r[1], r[2], r[5]) for r in EXPECTED if r[1] <= until)
+    assert got == want
+    last = {}
+    for user, as_of, e1h, e30d in got:
+        last[user] = (as_of, e1h, e30d)
+    assert last == {"a": (T0 + D + 62 * MIN, 0, 4), "b": (T0 + D + 31 * MIN, 0, 1), "c": (until, 2, 2)}
 
 
 @pytest.mark.parametrize("windows, message", [

@@ -30,7 +30,8 @@ import java.util.Optional;
  * select * from rolling_tiles(
  *     input   => table t partition by k,
  *     on_time => descriptor(rt),
- *     windows => '1h,24h,7d,30d')
+ *     windows => '1h,24h,7d,30d',
+ *     until_ms => 9223372036854775807)
  * </pre>
  *
  * <p>Every integer column of {@code t} that is not a partition key is a measure. Per key, the function
@@ -42,6 +43,11 @@ import java.util.Optional;
  * {@code [as_of - window, as_of)}), and {@code rowtime = as_of - 1 ms}. So a key's values are right as of
  * the watermark even when the key did nothing; its last row has every sum at 0, and then its state is
  * gone. Work per row is constant; per tile it is one map write and, per window, one read when it expires.
+ *
+ * <p>{@code until_ms} is where event time stops for this run: no row is emitted as of a later minute end,
+ * and the tiles are left as they are then. A bounded run passes the end of its input (the end of the
+ * minute of its newest event time), so that the end of input (a watermark at +infinity) does not slide
+ * every tile out of every window; an unbounded run passes {@code Long.MAX_VALUE}.
  *
  * <p>Rows behind the watermark (whose minute has already closed) are not counted; the metric
  * {@code late_rows} counts them. Upstream lateness rules are expected to have routed them elsewhere.
@@ -66,6 +72,8 @@ public class RollingTiles extends ProcessTableFunction<Row> {
     public static class Rolling {
         /** Window lengths, as parsed from the call's {@code windows} (kept for timers, which get no arguments). */
         public long[] windowMs;
+        /** The call's {@code until_ms}: no row as of a later minute end (kept for timers too). */
+        public long untilMs;
         /** {@code [measure * windows + window]}: sum of the closed tiles inside each window. */
         public long[] sums;
         /** Per window: sequence number of its oldest tile. */
@@ -97,12 +105,14 @@ public class RollingTiles extends ProcessTableFunction<Row> {
             @StateHint(name = "tiles") MapView<Long, long[]> tiles,
             @ArgumentHint(value = {ArgumentTrait.SET_SEMANTIC_TABLE, ArgumentTrait.REQUIRE_ON_TIME}, name = INPUT)
                     Row input,
-            @ArgumentHint(name = "windows") String windowsText) throws Exception {
+            @ArgumentHint(name = "windows") String windowsText,
+            @ArgumentHint(name = "until_ms") Long untilMs) throws Exception {
         int[] measures = measurePositions(ctx);
         int m = measures.length;
         if (state.windowMs == null) {
             start(state, windowSpec(windowsText).lengthsMs(), m);
         }
+        state.untilMs = untilMs == null ? Long.MAX_VALUE : untilMs;
         TimeContext<Long> time = ctx.timeContext(Long.class);
         long tileStart = Math.floorDiv(time.time(), TILE_MS) * TILE_MS;
         Long watermark = time.currentWatermark();
@@ -131,6 +141,9 @@ public class RollingTiles extends ProcessTableFunction<Row> {
         }
         TimeContext<Long> time = ctx.timeContext(Long.class);
         long asOf = time.time() + 1;
+        if (asOf > state.untilMs) {
+            return; // event time of this run ends before this minute: its tiles stay as they are
+        }
         int w = state.windowMs.length;
         int m = state.sums.length / w;
         boolean changed = closeTiles(state, tiles, asOf, m, w);
