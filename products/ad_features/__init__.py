@@ -25,10 +25,10 @@ def _query_params(settings) -> dict[str, str]:
     return {name: repr(float(value)) for name, value in values.items()}
 
 
-def _after_migrate(client, settings) -> str:
+def _load_reference(client, settings) -> str:
     from shopstream.products.ad_features.reference_tables import load_reference_tables
     written = load_reference_tables(client, settings)
-    return "reference " + ", ".join(f"{table} {n} rows written" for table, n in written.items())
+    return ", ".join(f"{table} {n} rows written" for table, n in written.items())
 
 
 PRODUCT = Product(
@@ -47,5 +47,5 @@ PRODUCT = Product(
     reports={"campaign": CAMPAIGN_REPORT},
     guide=guide,
     probe=PROBE,
-    after_migrate=_after_migrate,
+    load_reference=_load_reference,
 )

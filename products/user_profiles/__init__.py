@@ -28,7 +28,6 @@ PRODUCT = Product(
     settings=ProfileSettings,
     section="profiles",
     params=layer.params,
-    variants=layer.variants,
     loaders=_loaders,
     serving={"profile:": _decode},
     guide=guide,

@@ -9,7 +9,7 @@ import redis
 
 from shopstream.loader.redis_writes import NewestPerGroup, VersionedHashWriter
 from shopstream.products.user_profiles import derive
-from shopstream.products.user_profiles.layout import (AFFINITY_PREFIX, WINDOW_METRICS, affinity_scores_key,
+from shopstream.products.user_profiles.layout import (AFFINITY_PREFIX, WINDOW_METRICS, WINDOWS, affinity_scores_key,
                                         clickhouse_columns, profile_key, window_as_of_field, window_field)
 from shopstream.products.user_profiles.serving import decode_profile
 from shopstream.outputs import decoders
@@ -59,7 +59,7 @@ class ProfileApplier:
             touched.add(user)
             if topic == self.topics.profile_windows:
                 self._queue_window(batch, row)
-                history.append(_history_row(row))
+                history.extend(_history_rows(row))
             elif topic == self.topics.profile_lifetime:
                 fields = {_LIFETIME_COLUMNS[c]: v for c, v in row.items() if c in _LIFETIME_COLUMNS}
                 batch.add(profile_key(user), "as_of_ms_lifetime", row["as_of_ms"], self.ttl, fields)
@@ -84,10 +84,13 @@ class ProfileApplier:
             self._profiles = {}
 
     def _queue_window(self, batch: NewestPerGroup, row: dict) -> None:
-        w = row["window_name"]
-        self.watermark_ms = max(self.watermark_ms, int(row["as_of_ms"]))
-        fields = {window_field(m, w): row[m] for m in WINDOW_METRICS}
-        batch.add(profile_key(row["user_id"]), window_as_of_field(w), row["as_of_ms"], self.ttl, fields)
+        """One wide row: every window as of ``as_of_ms``, one versioned field group (``as_of_ms_1h`` is its
+        version; the other windows' ``as_of_ms_W`` carry the same value, as the serving layout says)."""
+        as_of = int(row["as_of_ms"])
+        self.watermark_ms = max(self.watermark_ms, as_of)
+        fields = {window_field(m, w): row[window_field(m, w)] for w in WINDOWS for m in WINDOW_METRICS}
+        fields.update({window_as_of_field(w): as_of for w in WINDOWS[1:]})
+        batch.add(profile_key(row["user_id"]), window_as_of_field(WINDOWS[0]), as_of, self.ttl, fields)
 
     def _derive_and_export(self, users: list[str]) -> None:
         read = self.redis.pipeline(transaction=False)
@@ -122,7 +125,7 @@ class ProfileApplier:
 def derive_fields(profile: dict, scores: dict[str, float]) -> dict:
     """Derived profile fields (and the affinity shares under ``_affinity``) from stored values."""
     avg = derive.avg_viewed_price(int(profile.get("priced_views", 0)), int(profile.get("viewed_price_minor", 0)))
-    as_of = max([int(profile.get(window_as_of_field(w), 0)) for w in ("1h", "24h", "7d", "30d")]
+    as_of = max([int(profile.get(window_as_of_field(w), 0)) for w in WINDOWS]
                 + [int(profile.get("last_seen_ms", 0) or 0)])
     return {
         "avg_viewed_price_minor": avg,
@@ -163,5 +166,7 @@ def clickhouse_row(user_id: str, p: dict, now_ms: int) -> list:
 _HISTORY_COLUMNS = ["user_id", "window_name", "as_of_ms", *WINDOW_METRICS]
 
 
-def _history_row(row: dict) -> list:
-    return [row["user_id"], row["window_name"], int(row["as_of_ms"]), *[int(row[m]) for m in WINDOW_METRICS]]
+def _history_rows(row: dict) -> list[list]:
+    """ClickHouse ``user_profile_windows`` rows of one wide row: one per window."""
+    return [[row["user_id"], w, int(row["as_of_ms"]), *[int(row[window_field(m, w)]) for m in WINDOW_METRICS]]
+            for w in WINDOWS]

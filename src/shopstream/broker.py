@@ -74,3 +74,26 @@ def end_offsets(bootstrap: str, topic: str, timeout_s: float = 15.0) -> dict[int
         return known
     finally:
         consumer.close()
+
+
+def scan(bootstrap: str, topic: str, ends: dict[int, int], timeout_s: float = 300.0):
+    """Every record of ``topic`` from the start to ``ends`` (partition -> end offset), as
+    ``(partition, offset, kafka_ts_ms, value)``."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"shopstream-scan-{time.time_ns()}",
+                         "enable.auto.commit": False})
+    try:
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p, end in ends.items() if end > 0])
+        position = {p: 0 for p in ends}
+        deadline = time.monotonic() + timeout_s
+        while any(position[p] < end for p, end in ends.items()):
+            if time.monotonic() > deadline:
+                raise BrokerError(f"reading {topic} up to {ends} took longer than {timeout_s:.0f} s")
+            for msg in consumer.consume(10_000, 0.5):
+                if msg.error():
+                    continue
+                p = msg.partition()
+                if msg.offset() < ends.get(p, 0):
+                    yield p, msg.offset(), msg.timestamp()[1], msg.value()
+                position[p] = max(position[p], msg.offset() + 1)
+    finally:
+        consumer.close()

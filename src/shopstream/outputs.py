@@ -70,6 +70,15 @@ class OutputSpec:
     clickhouse_table: str | None = None
     engine: str = "ReplacingMergeTree"
     source: Path | None = None
+    analytics: "OutputSpec | None" = None  # the table's own description, when its rows are not the records'
+
+    @property
+    def table_spec(self) -> "OutputSpec | None":
+        """What the output's ClickHouse table holds: the records themselves (``clickhouse: TABLE``), or the
+        rows the loader makes of them (``clickhouse: {table, key, version, columns}``), or None."""
+        if self.analytics is not None:
+            return self.analytics
+        return self if self.clickhouse_table else None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -165,8 +174,17 @@ def _spec(path: Path, name: str, body: dict) -> OutputSpec:
     engine = body.get("engine", "ReplacingMergeTree")
     if engine not in _ENGINES:
         raise OutputSpecError(f"{where}: engine {engine!r} is not one of {', '.join(_ENGINES)}")
+    table, analytics = body.get("clickhouse"), None
+    if isinstance(table, dict):  # the table holds rows the loader makes of the records: described apart
+        table_body = dict(table)
+        table = table_body.pop("table", None)
+        if not table:
+            raise OutputSpecError(f"{where}: clickhouse: a mapping names its 'table'")
+        table_body.setdefault("description", body["description"])
+        table_body.setdefault("topic", body["topic"])
+        analytics = _spec(path, f"{name}", {**table_body, "clickhouse": table})
     return OutputSpec(name, str(body["description"]).strip(), str(body["topic"]), tuple(columns), key, version,
-                      body.get("clickhouse"), engine, path)
+                      table, engine, path, analytics)
 
 
 def decoders(settings, specs) -> dict[str, Callable[[bytes | str | None], dict]]:

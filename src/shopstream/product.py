@@ -53,7 +53,7 @@ class Product:
     reports: dict[str, Report] = field(default_factory=dict)
     guide: Callable[[Any, Any], str] | None = None  # (settings, analyst client) -> lines for `shopstream guide`
     probe: Probe | None = None
-    after_migrate: Callable[[Any, Any], str] | None = None  # (writer client, settings) -> what it did, e.g. reference tables
+    load_reference: Callable[[Any, Any], str] | None = None  # (writer client, settings) -> what `migrate` loaded
     latency: str = "throughput"                    # what its own job is tuned for ("low" or "throughput")
 
     @property

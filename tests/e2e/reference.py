@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -121,16 +122,34 @@ def accept(records: list[KafkaRecord], *, topics: dict[str, str], watermark_dela
     return accepted
 
 
+def input_end_ms(records: list[KafkaRecord]) -> int:
+    """Where a bounded run's event time stops: the end of the minute of the newest event time of any record."""
+    newest = max(event_time(r) for r in records)
+    return (newest // MINUTE + 1) * MINUTE
+
+
 def compute(records: list[KafkaRecord], *, topics: dict[str, str], watermark_delay_ms: int,
-            reporting_currency: str, affinity_epoch_ms: int, affinity_half_life_h: float) -> Expected:
-    """``topics`` maps contract event names (clickstream, orders) to topic names."""
+            reporting_currency: str, affinity_epoch_ms: int, affinity_half_life_h: float,
+            bounded: bool = True) -> Expected:
+    """``topics`` maps contract event names (clickstream, orders) to topic names. ``bounded``: the values
+    a bounded run over exactly ``records`` leaves (event time stops at ``input_end_ms``); else those of
+    an input that ends with an infinite watermark (every tile slides out of every window)."""
     out = Expected()
     accepted = accept(records, topics=topics, watermark_delay_ms=watermark_delay_ms, out=out)
-    _profiles(accepted, out, reporting_currency, affinity_epoch_ms, affinity_half_life_h * 3_600_000)
+    until = input_end_ms(records) if bounded and records else None
+    _profiles(accepted, out, reporting_currency, affinity_epoch_ms, affinity_half_life_h * 3_600_000, until)
     return out
 
 
-def _profiles(accepted, out: Expected, currency_out: str, epoch_ms: int, half_life_ms: float) -> None:
+def window_changes(minutes: list[int], until_ms: int | None) -> list[int]:
+    """Minute ends (epoch ms) at which a window of a user with these active minutes changes: each tile's
+    end (it closes), and the minute end after it leaves each window, up to ``until_ms``."""
+    ends = {(m + 1) * MINUTE for m in minutes} | {m * MINUTE + WINDOW_MS[w] + MINUTE for m in minutes for w in WINDOWS}
+    return sorted(e for e in ends if until_ms is None or e <= until_ms)
+
+
+def _profiles(accepted, out: Expected, currency_out: str, epoch_ms: int, half_life_ms: float,
+              until_ms: int | None) -> None:
     tiles: dict[str, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     life: dict[str, dict] = defaultdict(lambda: {"first": None, "last": None, "last_order": None, "context": None})
     scores: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -180,26 +199,32 @@ def _profiles(accepted, out: Expected, currency_out: str, epoch_ms: int, half_li
 
     for user, by_minute in tiles.items():
         minutes = sorted(by_minute)
-        for m in minutes:
-            as_of = (m + 1) * MINUTE
+        starts = [k * MINUTE for k in minutes]
+        prefix = {metric: [0] for metric in WINDOW_METRICS}  # prefix[metric][i]: the sum of the first i tiles
+        for k in minutes:
+            for metric in WINDOW_METRICS:
+                prefix[metric].append(prefix[metric][-1] + by_minute[k].get(metric, 0))
+
+        def window(as_of: int, w: str) -> list[int]:
+            """Sums over the tiles that start in [as_of - W, as_of)."""
+            lo, hi = bisect_left(starts, as_of - WINDOW_MS[w]), bisect_left(starts, as_of)
+            return [prefix[metric][hi] - prefix[metric][lo] for metric in WINDOW_METRICS]
+
+        changes = window_changes(minutes, until_ms)
+        for as_of in changes:
             for w in WINDOWS:
-                lo = as_of - WINDOW_MS[w]
-                sums = [sum(by_minute[k].get(metric, 0) for k in minutes if lo <= k * MINUTE < as_of)
-                        for metric in WINDOW_METRICS]
-                out.window_rows.add((user, w, as_of, *sums))
-        last_as_of = (minutes[-1] + 1) * MINUTE
+                out.window_rows.add((user, w, as_of, *window(as_of, w)))
+        last_as_of = changes[-1]  # the values a serving read finds: as of the last change (= as of the end)
         p: dict = {}
         for w in WINDOWS:
-            lo = last_as_of - WINDOW_MS[w]
-            for metric in WINDOW_METRICS:
-                p[f"{metric}_{w}"] = sum(by_minute[k].get(metric, 0) for k in minutes if lo <= k * MINUTE < last_as_of)
+            p.update(zip((f"{metric}_{w}" for metric in WINDOW_METRICS), window(last_as_of, w)))
             p[f"as_of_ms_{w}"] = last_as_of
         tot, lf = totals[user], life[user]
         p.update({"events_total": tot["events"], "views_total": tot["views"], "clicks_total": tot["clicks"],
                   "carts_total": tot["carts"], "orders_total": tot["orders"], "spend_minor_total": tot["spend_minor"],
                   "priced_views": tot["priced_views"], "viewed_price_minor": tot["viewed_price_minor"],
                   "first_seen_ms": lf["first"], "last_seen_ms": lf["last"], "last_order_ms": lf["last_order"],
-                  "as_of_ms_lifetime": last_as_of})
+                  "as_of_ms_lifetime": (minutes[-1] + 1) * MINUTE})
         if lf["context"] is not None:
             ts, device, country = lf["context"].split("|")
             p.update({"device": device, "country": country, "last_event_ms": int(ts)})

@@ -27,10 +27,11 @@ def flink_results():
     t_env = table_env_with_sources(settings, records, "profile_sql_test")
     apply_views(t_env, load_job("user_profiles"), settings, "profile_sql_test")
     results = {}
-    window_columns = "user_id, window_name, as_of_ms, events, `views`, clicks, carts, engagements, orders, spend_minor"
+    metrics = ("events", "views", "clicks", "carts", "engagements", "orders", "spend_minor")
     lifetime_columns = ("user_id, as_of_ms, events, `views`, clicks, carts, orders, spend_minor, priced_views, "
                         "viewed_price_minor, first_seen_ms, last_seen_ms, last_order_ms, device, country, last_event_ms")
-    queries = {view: f"select {window_columns} from {view}" for view in ("profile_window_1h", "profile_window_30d")}
+    queries = {f"profile_window_{w}": f"select user_id, '{w}', as_of_ms, {', '.join(f'{m}_{w}' for m in metrics)} "
+                                      f"from profile_windows" for w in ("1h", "30d")}
     queries["profile_lifetime"] = f"select {lifetime_columns} from profile_lifetime"
     queries["stg_clickstream"] = "select dq_reason, kafka_offset from stg_clickstream"
     for view, query in queries.items():
@@ -40,7 +41,8 @@ def flink_results():
     expected = compute(records["clickstream"] + records["orders"],
                        topics={"clickstream": "clickstream", "orders": "orders"},
                        watermark_delay_ms=settings.events.watermark_delay_ms, reporting_currency=settings.events.reporting_currency,
-                       affinity_epoch_ms=p.affinity_epoch_ms, affinity_half_life_h=p.affinity_half_life_h)
+                       affinity_epoch_ms=p.affinity_epoch_ms, affinity_half_life_h=p.affinity_half_life_h,
+                       bounded=False)  # the in-memory input ends with an infinite watermark
     return results, expected
 
 

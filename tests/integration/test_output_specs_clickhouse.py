@@ -19,7 +19,7 @@ def _base(ch_type: str) -> str:
 def test_tables_of_outputs_have_the_spec_columns(stack_settings):
     client = connect(stack_settings, "writer")
     db = stack_settings.clickhouse.database
-    specs = [o for o in (*RUNTIME_OUTPUTS, *(o for p in products() for o in p.outputs)) if o.clickhouse_table]
+    specs = [o.table_spec for o in (*RUNTIME_OUTPUTS, *(o for p in products() for o in p.outputs)) if o.table_spec]
     assert specs, "some outputs land in ClickHouse tables"
     problems = []
     for spec in specs:

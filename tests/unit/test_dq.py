@@ -74,7 +74,7 @@ def test_a_single_column_key_without_version_is_unique_on_its_own() -> None:
     assert table_key(dead) == dead.key
     assert "negative_version" not in json.dumps(output_expectations(dead))
     windows = output_spec("profile_windows")
-    assert table_key(windows) == ("user_id", "window_name", "as_of_ms")
+    assert table_key(windows) == ("user_id", "as_of_ms")  # one wide row per user and minute
     lifetime = output_spec("profile_lifetime")
     assert {e["expectation_type"]: e["kwargs"] for e in output_expectations(lifetime)}[
         "expect_compound_columns_to_be_unique"] == {"column_list": ["user_id", "as_of_ms"]}

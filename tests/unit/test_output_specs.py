@@ -41,9 +41,10 @@ def test_the_sink_tables_of_a_job_are_its_output_specs():
 
 
 def test_decode_checks_a_row_against_its_spec():
-    spec = next(o for p in products() for o in p.outputs if o.name == "profile_windows")
-    good = ('{"user_id": "u1", "window_name": "1h", "as_of_ms": 60000, "events": 1, "views": 0, "clicks": 0, '
-            '"carts": 0, "engagements": 0, "orders": 0, "spend_minor": 0}')
+    spec = next(o for p in products() for o in p.outputs if o.name == "profile_lifetime")
+    good = ('{"user_id": "u1", "as_of_ms": 60000, "events": 1, "views": 0, "clicks": 0, "carts": 0, "orders": 0, '
+            '"spend_minor": 0, "priced_views": 0, "viewed_price_minor": 0, "first_seen_ms": 1, "last_seen_ms": 2, '
+            '"last_order_ms": null, "device": "ios", "country": "DE", "last_event_ms": 2}')
     assert spec.decode(good)["events"] == 1
     with pytest.raises(RecordError, match="missing column"):
         spec.decode('{"user_id": "u1"}')

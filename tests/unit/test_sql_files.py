@@ -57,7 +57,7 @@ def test_user_profiles_job_renders_every_statement():
     from shopstream.settings import load_settings
     settings, options = load_settings(env={}), RunOptions(job="user_profiles")
     statements = [s for _, s in load_job("user_profiles").render(settings, options)]
-    for name in ("src_clickstream", "src_orders", "stg_clickstream", "stg_orders", "profile_window_1h",
-                 "profile_window_24h", "profile_window_7d", "profile_window_30d"):
+    for name in ("src_clickstream", "src_orders", "stg_clickstream", "stg_orders", "profile_windows",
+                 "user_window_measures"):
         assert sum(f" {name} " in s or f" {name}\n" in s for s in statements) >= 1, name
     assert not any("${" in s for s in statements)

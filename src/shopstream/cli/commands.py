@@ -59,8 +59,8 @@ def cmd_migrate(args, s: Settings) -> int:
     applied = migrations.apply(client, s, log=say)
     say(f"migrations  {len(applied)} applied, database {s.clickhouse.database} up to date")
     for product in products():
-        if product.after_migrate:
-            say(f"{product.name:<11} {product.after_migrate(client, s)}")
+        if product.load_reference:
+            say(f"reference   {product.load_reference(client, s)}")
     return 0
 
 

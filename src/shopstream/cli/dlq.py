@@ -31,9 +31,10 @@ def replay(args, s: Settings) -> int:
     """Re-send each corrected record to its source topic and record the replay in ClickHouse."""
     fixes = [json.loads(line) for line in Path(args.fix).read_text().splitlines() if line.strip()]
     client = connect(s, "writer")
-    known = {(r[0], r[1], r[2]) for r in client.query(
-        "select source_topic, source_partition, source_offset from dead_letters final where job = {job:String}",
-        parameters={"job": args.job}).result_rows}
+    only = "where job = {job:String}" if args.job else ""
+    known = {(r[0], r[1], r[2]): r[3] for r in client.query(
+        f"select source_topic, source_partition, source_offset, any(job) from dead_letters final {only} "
+        "group by source_topic, source_partition, source_offset", parameters={"job": args.job or ""}).result_rows}
     producer = Producer({"bootstrap.servers": s.kafka.bootstrap_servers, "enable.idempotence": True})
     replays, missing = [], []
     for fix in fixes:
@@ -44,7 +45,7 @@ def replay(args, s: Settings) -> int:
         payload = fix["payload"] if isinstance(fix["payload"], str) else json.dumps(fix["payload"])
         key = (json.loads(payload).get("user_id") or "").encode() or None
         producer.produce(pos[0], value=payload.encode(), key=key)
-        replays.append([*pos, args.job, datetime.now(timezone.utc), pos[0], payload])
+        replays.append([*pos, known[pos], datetime.now(timezone.utc), pos[0], payload])
     producer.flush(30)
     if replays:
         client.insert("dead_letter_replays", replays, column_names=[
@@ -52,6 +53,7 @@ def replay(args, s: Settings) -> int:
             "corrected_payload"])
     print(f"re-sent {len(replays)} corrected record(s)")
     if missing:
-        print(f"skipped {len(missing)} record(s) that are not dead letters of {args.job}: {missing[:5]}")
+        of = f"dead letters of {args.job}" if args.job else "dead letters"
+        print(f"skipped {len(missing)} record(s) that are not {of}: {missing[:5]}")
         return 1
     return 0

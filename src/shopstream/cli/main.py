@@ -89,8 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     dr = ds.add_parser("replay", help="re-send corrected dead letters to their source topic")
     dr.add_argument("--fix", metavar="FILE", required=True,
                     help="JSONL of corrected records: {source_topic, source_partition, source_offset, payload}")
-    dr.add_argument("--job", default="engagement",
-                    help="the job whose dead letters these were (default engagement, the job `make demo` runs)")
+    dr.add_argument("--job", help="only dead letters of this job (default: whichever job rejected the record)")
 
     q = sub.add_parser("dq", help="data quality: run the derived expectation suites against ClickHouse")
     qs = q.add_subparsers(dest="dq_command", required=True)

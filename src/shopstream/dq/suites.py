@@ -63,7 +63,7 @@ def output_suites(product: str | None = None) -> list[OutputSuite]:
     owners = [find_product(product)] if product else list(products())
     specs = [] if product else [(RUNTIME, spec) for spec in RUNTIME_OUTPUTS]
     specs += [(p.name, spec) for p in owners for spec in p.outputs]
-    return [OutputSuite(owner, spec) for owner, spec in specs if spec.clickhouse_table]
+    return [OutputSuite(owner, spec.table_spec) for owner, spec in specs if spec.table_spec is not None]
 
 
 def input_suites(settings) -> list[InputSuite]:

@@ -15,6 +15,9 @@ class RunOptions:
 
     job: str
     bounded_offsets: dict[str, dict[int, int]] | None = None  # topic -> partition -> offset where a bounded run stops
+    # a bounded run: the end (epoch ms) of the minute of the newest event time in its input. Event time
+    # stops there: the values it leaves are as of the end of its input, not of the drain's +infinity.
+    input_end_ms: int | None = None
     resume_from: Path | None = None
     parallelism: int | None = None
     run_id: str = "0"  # names the source consumer group, so each fresh run tracks its own progress

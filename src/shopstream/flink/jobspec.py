@@ -131,6 +131,9 @@ class JobSpec:
         return out
 
     def register_functions(self, t_env) -> None:
+        from shopstream.flink.operators import FUNCTIONS
+        for name, java_class in FUNCTIONS.items():
+            t_env.execute_sql(f"create temporary function if not exists {name} as '{java_class}' language java")
         for use in self.uses:
             use.layer.functions(t_env)
 

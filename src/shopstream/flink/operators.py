@@ -29,6 +29,8 @@ from shopstream.settings import Settings, load_settings
 # the built jar, e.g. the docker image builds it): java/ under SHOPSTREAM_HOME or the working directory.
 JAVA_SOURCES = home() / "java" / "src" / "main" / "java"
 JAVA_RELEASE = "17"
+# The generic operators the jar holds, by their SQL name: every job registers them (a product's SQL calls them).
+FUNCTIONS = {"rolling_tiles": "io.shopstream.operators.RollingTiles"}
 STAMP_ENTRY = "META-INF/shopstream-sources.sha256"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # jar entries get one date, so equal sources give an equal jar
 

@@ -56,6 +56,18 @@ def _topic_names(settings: Settings, keys) -> list[str]:
     return [getattr(settings.topics, k) for k in keys]
 
 
+def input_end_ms(settings: Settings, ends: dict[str, dict[int, int]]) -> int | None:
+    """The end of the minute of the newest event time (the jobs' rule) among the records up to ``ends``."""
+    from shopstream.broker import scan
+    from shopstream.event_time import event_time_ms, minute_end_ms
+    newest = None
+    for topic, parts in ends.items():
+        for _p, _o, kafka_ts, value in scan(settings.kafka.bootstrap_servers, topic, parts):
+            t = event_time_ms(value, kafka_ts)
+            newest = t if newest is None or t > newest else newest
+    return None if newest is None else minute_end_ms(newest)
+
+
 def plan_options(settings: Settings, job: JobSpec, *, bounded: bool, resume: bool) -> RunOptions:
     """Options of this run; writes the run manifest that a later ``--resume`` reads."""
     name = job.name
@@ -69,15 +81,17 @@ def plan_options(settings: Settings, job: JobSpec, *, bounded: bool, resume: boo
         bounded_offsets = ({t: {int(p): o for p, o in parts.items()} for t, parts in offsets.items()}
                            if offsets else None)
         return RunOptions(job=name, bounded_offsets=bounded_offsets, resume_from=checkpoint,
-                          run_id=str(manifest["run_id"]), low_latency=job.latency == "low")
+                          run_id=str(manifest["run_id"]), low_latency=job.latency == "low",
+                          input_end_ms=manifest.get("input_end_ms"))
     _discard_old_checkpoints(settings, name)
-    bounded_offsets = None
+    bounded_offsets, input_end = None, None
     if bounded:
         bounded_offsets = {t: end_offsets(settings.kafka.bootstrap_servers, t)
                            for t in _topic_names(settings, job.input_topics)}
+        input_end = input_end_ms(settings, bounded_offsets)
     run_id = str(int(time.time() * 1000))
     write_run_manifest(settings, name, {"bounded_offsets": bounded_offsets, "run_id": run_id,
-                                        "job_version": settings.job_version})
+                                        "input_end_ms": input_end, "job_version": settings.job_version})
     return RunOptions(job=name, bounded_offsets=bounded_offsets, run_id=run_id, low_latency=job.latency == "low")
 
 
