@@ -282,7 +282,7 @@ def run(settings: Settings, *, bounded: bool, stop: threading.Event, batch: int 
                 position[(msg.topic(), msg.partition())] = msg.offset() + 1
             if touched:
                 pipe = redis_client.pipeline(transaction=False)
-                write_users(pipe, state, touched, settings.redis.profile_ttl_s)
+                write_users(pipe, state, touched, settings.profiles.ttl_s)
                 pipe.execute()
                 if report["first_write_at"] is None:
                     report["first_write_at"] = time.time()

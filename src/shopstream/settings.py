@@ -113,7 +113,6 @@ class RedisSettings:
     password: Secret = Secret("shopstream-dev")
     serving_user: str = "serving"
     serving_password: Secret = Secret("serving-dev")
-    profile_ttl_s: int = 35 * 24 * 3600
 
     def url(self) -> str:
         return f"redis://{self.host}:{self.port}/{self.db}"

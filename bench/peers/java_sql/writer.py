@@ -24,7 +24,7 @@ class ProfileRedisWriter:
     def __init__(self, settings: Settings, redis_client: redis.Redis):
         self.redis = redis_client
         self.writer = VersionedHashWriter(redis_client)
-        self.ttl = settings.redis.profile_ttl_s
+        self.ttl = settings.profiles.ttl_s
         self.topics = settings.topics
 
     def topics_handled(self) -> list[str]:

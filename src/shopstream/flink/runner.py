@@ -24,6 +24,9 @@ from shopstream.settings import Settings, load_settings
 log = logging.getLogger("shopstream.run")
 
 
+DRAIN_RETRY_S = 120
+
+
 class JobError(RuntimeError):
     pass
 
@@ -92,7 +95,8 @@ def plan_options(settings: Settings, job: JobSpec, *, bounded: bool, resume: boo
     run_id = str(int(time.time() * 1000))
     write_run_manifest(settings, name, {"bounded_offsets": bounded_offsets, "run_id": run_id,
                                         "input_end_ms": input_end, "job_version": settings.job_version})
-    return RunOptions(job=name, bounded_offsets=bounded_offsets, run_id=run_id, low_latency=job.latency == "low")
+    return RunOptions(job=name, bounded_offsets=bounded_offsets, run_id=run_id, low_latency=job.latency == "low",
+                      input_end_ms=input_end)
 
 
 def _discard_old_checkpoints(settings: Settings, name: str) -> None:
@@ -208,7 +212,18 @@ def _drain_when_consumed(settings: Settings, options: RunOptions, job_client, st
     from pyflink.java_gateway import get_gateway
     # PyFlink's JobClient.stop_with_savepoint predates the format argument of the Java method.
     canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
-    job_client._j_job_client.stopWithSavepoint(True, savepoints.resolve().as_uri(), canonical).get()
+    # A resumed job can have committed the end offsets already (before the crash) while its tasks are still
+    # starting; the savepoint is refused then ("not all required tasks are currently running"): try again.
+    deadline = time.monotonic() + DRAIN_RETRY_S
+    while True:
+        try:
+            job_client._j_job_client.stopWithSavepoint(True, savepoints.resolve().as_uri(), canonical).get()
+            return
+        except Exception as exc:  # Py4J wraps the Java failure
+            if _job_ended(job_client) or time.monotonic() > deadline or "are currently running" not in str(exc):
+                raise
+            log.info("the drain's savepoint was refused while tasks start; trying again")
+            time.sleep(1.0)
 
 
 def run_job_loader(settings: Settings, job: JobSpec, *, stop=None, until=None, progress=None) -> int:

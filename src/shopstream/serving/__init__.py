@@ -1,1 +1,1 @@
-"""Serving-side access to Redis: clients for writers and read-only services, and profile reads."""
+"""Serving-side access to Redis: clients for writers and read-only services (each product has its reader)."""
