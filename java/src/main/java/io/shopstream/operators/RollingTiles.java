@@ -57,6 +57,12 @@ public class RollingTiles extends ProcessTableFunction<Row> {
     public static final String INPUT = "input";
 
     private static final long NONE = Long.MAX_VALUE;
+    /**
+     * No TTL on the state: a key's state ends when its last tile leaves the longest window. (Without a
+     * ttl a PTF state entry gets Long.MAX_VALUE, i.e. TTL wrappers whose incremental cleanup walks
+     * state entries on every access: 231 -> 50 CPU µs per row with it off, bench/rolling_tiles.py.)
+     */
+    private static final String NO_TTL = "0";
 
     /**
      * The per-key summary, read and written by every call: running sums, where each window's oldest
@@ -93,8 +99,8 @@ public class RollingTiles extends ProcessTableFunction<Row> {
 
     public void eval(
             Context ctx,
-            @StateHint(name = "rolling") Rolling state,
-            @StateHint(name = "tiles") MapView<Long, long[]> tiles,
+            @StateHint(name = "rolling", ttl = NO_TTL) Rolling state,
+            @StateHint(name = "tiles", ttl = NO_TTL) MapView<Long, long[]> tiles,
             @ArgumentHint(value = {ArgumentTrait.SET_SEMANTIC_TABLE, ArgumentTrait.REQUIRE_ON_TIME}, name = INPUT)
                     Row input,
             @ArgumentHint(name = "windows") String windowsText) throws Exception {
