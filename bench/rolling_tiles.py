@@ -14,7 +14,9 @@ no checkpoints:
 - ``tiles``: one-minute tiles per key (``tumble``), as ``050_user_activity_minute.sql``;
 - ``over``: those tiles, then a RANGE OVER window per window length (``060_profile_window.sql``), one
   output row per key, active minute and window;
-- ``ptf``: ``rolling_tiles`` on the rows themselves (tiles, windows and the rows when a tile slides out).
+- ``ptf``: ``rolling_tiles`` on the rows themselves: tiles, windows, and a row at every minute end where a
+  window of the key changed (a tile closed or slid out: right as of the watermark);
+- ``ptf_on_activity``: the same with ``emit => 'on_activity'``: rows only where a tile closed, as ``over``.
 
 Each variant runs in a process of its own (its JVM included) twice, with ``--small`` and ``--events``
 rows; CPU is user + system time of the whole process group from ``/proc`` (``bench.procfs``). The
@@ -34,7 +36,7 @@ from pathlib import Path
 
 from bench.procfs import ProcessSampler, wait_group_gone
 
-VARIANTS = ("source", "tiles", "over", "ptf")
+VARIANTS = ("source", "tiles", "over", "ptf", "ptf_on_activity")
 START_MS = 1_790_035_200_000  # 2026-09-22T00:00:00Z
 MEASURES = ("events", "views", "clicks", "carts", "engagements", "orders", "spend_minor")
 WINDOW_PRECEDING = {"1h": "0 00:59", "24h": "0 23:59", "7d": "6 23:59", "30d": "29 23:59"}
@@ -99,14 +101,16 @@ def variant_statements(variant: str, windows: list[str]) -> list[str]:
                 f"create temporary table sink (user_id string, window_name string, tile_end timestamp(3), {sums}) "
                 "with ('connector' = 'blackhole')",
                 f"insert into sink {union}"]
-    if variant == "ptf":
+    if variant in ("ptf", "ptf_on_activity"):
+        emit = "on_activity" if variant == "ptf_on_activity" else "on_change"
         wide = ", ".join(f"`{m}_{w}` bigint" for m in MEASURES for w in windows)
         return [activity,
                 "create temporary function rolling_tiles as 'io.shopstream.operators.RollingTiles' language java",
                 f"create temporary table sink (user_id string, as_of_ms bigint, {wide}, rowtime timestamp_ltz(3)) "
                 "with ('connector' = 'blackhole')",
                 "insert into sink select * from rolling_tiles(input => table activity partition by user_id, "
-                f"on_time => descriptor(rt), windows => '{','.join(windows)}', uid => 'rolling_tiles')"]
+                f"on_time => descriptor(rt), windows => '{','.join(windows)}', emit => '{emit}', "
+                "uid => 'rolling_tiles')"]
     raise ValueError(f"unknown variant {variant!r}; variants: {', '.join(VARIANTS)}")
 
 
