@@ -127,6 +127,7 @@ def child(args) -> None:
     for key, value in {"parallelism.default": "2", "table.local-time-zone": "UTC",
                        "table.exec.mini-batch.enabled": "false", "restart-strategy.type": "none",
                        "taskmanager.memory.managed.size": settings.flink.managed_memory,
+                       "pipeline.object-reuse": str(args.object_reuse).lower(),
                        "pipeline.jars": ";".join(j.resolve().as_uri() for j in pipeline_jars(settings))}.items():
         conf.set_string(key, value)
     started = time.time()
@@ -146,7 +147,8 @@ def child(args) -> None:
 def run_variant(variant: str, events: int, args, workdir: Path) -> dict:
     report = workdir / f"{variant}-{events}.json"
     argv = [sys.executable, "-m", "bench.rolling_tiles", "--child", variant, "--events", str(events),
-            "--keys", str(args.keys), "--days", str(args.days), "--windows", args.windows, "--report", str(report)]
+            "--keys", str(args.keys), "--days", str(args.days), "--windows", args.windows, "--report", str(report),
+            *(["--object-reuse"] if args.object_reuse else [])]
     log = (workdir / f"{variant}-{events}.log").open("wb")
     launched = time.time()
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -173,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--days", type=float, default=35.0, help="days of event time (default 35)")
     p.add_argument("--windows", default="1h,24h,7d,30d", help="window lengths (default 1h,24h,7d,30d)")
     p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated (default {','.join(VARIANTS)})")
+    p.add_argument("--object-reuse", action="store_true",
+                   help="pipeline.object-reuse: chained operators pass rows without copying them (off in the jobs)")
     p.add_argument("--json", type=Path, help="also write the figures to this file")
     p.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
     p.add_argument("--report", help=argparse.SUPPRESS)
@@ -184,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"windows {unknown}: the over variant knows {', '.join(WINDOW_PRECEDING)}")
     workdir = Path(tempfile.mkdtemp(prefix="bench-rolling-tiles-"))
-    print(f"{args.events:,} and {args.small:,} rows, {args.keys:,} keys, {args.days} days, windows {args.windows}; "
-          f"logs in {workdir}", flush=True)
+    print(f"{args.events:,} and {args.small:,} rows, {args.keys:,} keys, {args.days} days, windows {args.windows}"
+          f"{', object reuse' if args.object_reuse else ''}; logs in {workdir}", flush=True)
     print(f"{'variant':8} {'rows':>10} {'job s':>7} {'CPU s':>7} {'µs/row':>7} | "
           f"{'marginal rows/s':>15} {'marginal CPU µs/row':>19}", flush=True)
     figures = {}
