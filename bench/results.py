@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 PROFILE_JOB = "user_profiles"
-PEERS = ("java_sql", "python_consumer")
+PEERS = ("java_sql", "python_consumer", "flink_floor")
 
 # (label, path in a target's figures, format) of the Markdown table rows
 ROWS: list[tuple[str, tuple[str, ...], str]] = [

@@ -1,7 +1,8 @@
 """The benchmark: shopstream's jobs and their peers on the same generated events, on this machine.
 
-    python -m bench.run [--events N] [--jobs user_profiles,ad_features] [--together engagement|concurrent|none]
-                        [--peers java_sql,python_consumer] [--out bench/results]
+    python -m bench.run [--events N] [--jobs user_profiles,ad_features|none] [--together engagement|concurrent|none]
+                        [--peers java_sql,python_consumer,flink_floor|none] [--shape default|realistic]
+                        [--out bench/results]
 
 Starts a private stack on free loopback ports, generates N events once and produces them to the input
 topics, then measures each target in turn on those same topic contents:
@@ -34,6 +35,7 @@ from pathlib import Path
 
 from bench import freshness as fr
 from bench import results as res
+from bench.peers.flink_floor import running_marker
 from bench.procfs import ProcessSampler, wait_group_gone
 from bench.stack import migrate, private_stack, settings_for, target_env
 from shopstream.generator.model import SHAPES
@@ -45,9 +47,13 @@ log = logging.getLogger("bench")
 PEER_COMMANDS = {
     "java_sql": ("-m", "bench.drive", "--peer", "java_sql"),
     "python_consumer": ("-m", "bench.peers.python_consumer"),
+    "flink_floor": ("-m", "bench.peers.flink_floor"),
 }
+# what each peer serves (default: profiles); flink_floor writes into a blackhole: no serving output, so no
+# Redis first write (its first write is when its job runs: bench.peers.flink_floor.running_marker), no
+# half-rate phase and no "same results" check
+PEER_PRODUCTS: dict[str, tuple[str, ...]] = {"flink_floor": ()}
 PEER_INPUTS = ("clickstream", "orders")
-PEER_PRODUCTS = ("user_profiles",)  # what the peers compute
 AGREEMENT_FIELDS = ("events_1h", "events_24h", "events_7d", "events_30d", "orders_30d", "spend_minor_30d",
                     "as_of_ms_30d", "events_total", "orders_total", "spend_minor_total", "first_seen_ms",
                     "last_seen_ms", "last_order_ms", "device", "country")
@@ -80,7 +86,8 @@ def plan_targets(jobs: list[str], together: str, peers: list[str]) -> list[Targe
     elif together not in ("none", "concurrent", *jobs):
         targets.append(job_target(together, "together"))
     for peer in peers:
-        targets.append(Target(peer, "peer", (PEER_COMMANDS[peer],), PEER_PRODUCTS, PEER_INPUTS))
+        targets.append(Target(peer, "peer", (PEER_COMMANDS[peer],), PEER_PRODUCTS.get(peer, ("user_profiles",)),
+                              PEER_INPUTS))
     return targets
 
 
@@ -147,6 +154,7 @@ class Bench:
         for i, command in enumerate(target.commands):
             report = self.root / "reports" / f"{phase}_{target.name}_{i}.json"
             report.unlink(missing_ok=True)
+            running_marker(report).unlink(missing_ok=True)
             argv = [sys.executable, *command, "--report", str(report)] + (["--bounded"] if bounded else [])
             logf = (self.root / "logs" / f"{phase}_{target.name}_{i}.log").open("ab")
             flink_logs = self.root / "logs" / f"flink_{phase}_{target.name}_{i}"  # a JVM truncates its log file
@@ -223,7 +231,8 @@ class Bench:
             while any(p.poll() is None for p in launched.procs):
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{target.name} did not finish within {self.args.timeout_s} s")
-                if first_write_at is None and redis.dbsize() > 0:
+                if first_write_at is None and (redis.dbsize() > 0 or any(running_marker(r).exists()
+                                                                         for r in launched.reports)):
                     first_write_at = time.time()
                     cpu_at_first_write = sampler.summary().cpu_s
                     threads_at_first_write = sampler.thread_cpu_s()
@@ -245,6 +254,9 @@ class Bench:
             raise RuntimeError("; ".join(e for e in errors if e))
         n = len(self.records)
         last_write_at = max(r["finished_at"] for r in reports)
+        if not target.products:  # no serving output to observe: the peer says when its job ran
+            first_write_at = min((r["first_write_at"] for r in reports if r.get("first_write_at")),
+                                 default=first_write_at)
         first_write_at = first_write_at or min(r.get("first_write_at") or r.get("first_load_at") or last_write_at
                                                for r in reports)
         processing_s = max(last_write_at - first_write_at, 1e-3)
@@ -509,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--events", type=int, default=1_000_000, help="events generated (default 1,000,000)")
     p.add_argument("--jobs", default="user_profiles,ad_features",
-                   help="comma-separated shopstream jobs (default user_profiles,ad_features)")
+                   help="comma-separated shopstream jobs (default user_profiles,ad_features), or 'none'")
     p.add_argument("--together", default="engagement",
                    help="all jobs together: a job composing them (default engagement), 'concurrent' (the listed "
                         "jobs side by side) or 'none'")
@@ -539,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     sys.setswitchinterval(0.001)  # the producer thread must not hold up the freshness poller for long
 
-    jobs = [j for j in args.jobs.split(",") if j]
+    jobs = [] if args.jobs == "none" else [j for j in args.jobs.split(",") if j]
     together = args.together
     peers = [] if args.peers == "none" else [x for x in args.peers.split(",") if x]
     unknown = [x for x in peers if x not in PEER_COMMANDS]
@@ -570,7 +582,9 @@ def main(argv: list[str] | None = None) -> int:
                 log.info("%s: max rate", t.name)
                 entry["throughput"], fingerprints[t.name] = bench.max_rate(t)
                 log.info("%s: %s events/s", t.name, f"{entry['throughput']['events_per_s']:,}")
-                if not args.no_freshness:
+                if not t.products:
+                    log.info("%s: no serving output, no half-rate phase", t.name)
+                elif not args.no_freshness:
                     log.info("%s: half rate", t.name)
                     entry["freshness"] = bench.half_rate(t, entry["throughput"]["events_per_s"])
             except Exception as exc:  # one failing target must not lose the others' figures

@@ -1,7 +1,7 @@
 """The ``rolling_tiles`` process table function (java/, io.shopstream.operators.RollingTiles) from Flink SQL,
 parallelism 2, on a handful of literal rows whose expected output is written out by hand: tiles closing,
 a tile sliding out of the 1h window while the user does nothing, out-of-order and late rows, a key's
-state ending with its 30d window and starting again."""
+state ending with its 30d window and starting again; and the same rows with emit => 'on_activity'."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,9 +19,9 @@ WINDOWS = ("1h", "24h", "7d", "30d")
 
 # user, event time - T0, events, orders; in arrival order (a watermark of max time - 5 s after each row)
 ROWS = [
-    ("a", 10 * S, 1, 0),
     ("a", 62 * S, 1, 1),        # minute 1
-    ("a", 50 * S, 1, 0),        # 12 s out of order, minute 0 still open (watermark 57 s): counted
+    ("a", 10 * S, 1, 0),        # out of order: minute 0 is still open (watermark 57 s), a tile before minute 1
+    ("a", 50 * S, 1, 0),        # minute 0 again
     ("b", 30 * MIN + 1 * S, 1, 0),
     ("a", 61 * MIN + 5 * S, 1, 0),
     ("a", 3 * MIN, 1, 1),       # behind the watermark (61 min): its minute closed long ago, not counted
@@ -69,15 +69,25 @@ EXPECTED = [
     expected_row("c", 70 * D + 1 * MIN, (0, 0, 0, 0), (0, 0, 0, 0)),
 ]
 
+# emit => 'on_activity': rows only where a tile closed (what RANGE OVER windows give), tiles leaving
+# the windows when the next one closes; c's first tile is gone by day 40 (its state was cleared)
+EXPECTED_ON_ACTIVITY = [
+    expected_row("a", 1 * MIN, (2, 2, 2, 2), (0, 0, 0, 0)),
+    expected_row("a", 2 * MIN, (3, 3, 3, 3), (1, 1, 1, 1)),
+    expected_row("a", 62 * MIN, (1, 4, 4, 4), (0, 1, 1, 1)),
+    expected_row("b", 31 * MIN, (1, 1, 1, 1), (0, 0, 0, 0)),
+    expected_row("c", 2 * D + 1 * MIN, (2, 2, 2, 2), (0, 0, 0, 0)),
+    expected_row("c", 40 * D + 1 * MIN, (1, 1, 1, 1), (1, 1, 1, 1)),
+]
+
 CREATE_FUNCTION = "create temporary function rolling_tiles as 'io.shopstream.operators.RollingTiles' language java"
 
 
-NO_END = 9_223_372_036_854_775_807  # until_ms of an unbounded run
-
-
-def call(windows: str, uid: str, until_ms: int = NO_END) -> str:
+def call(windows: str, uid: str, emit: str | None = None, until_ms: int | None = None) -> str:
+    mode = f", emit => '{emit}'" if emit else ""
+    until = f", until_ms => cast({until_ms} as bigint)" if until_ms is not None else ""
     return (f"rolling_tiles(input => table user_activity partition by user_id, on_time => descriptor(rt), "
-            f"windows => '{windows}', until_ms => cast({until_ms} as bigint), uid => '{uid}')")
+            f"windows => '{windows}'{mode}{until}, uid => '{uid}')")
 
 
 @pytest.fixture(scope="module")
@@ -108,25 +118,35 @@ def test_output_columns_are_the_keys_as_of_a_sum_per_measure_and_window_and_rowt
     assert names == ["user_id", "as_of_ms", *(f"{m}_{w}" for m in ("events", "orders") for w in WINDOWS), "rowtime"]
 
 
-def test_rows_at_each_minute_a_window_changed_and_only_then(t_env):
+def rows_of(t_env, emit: str | None) -> list[tuple]:
     columns = ", ".join(f"{m}_{w}" for m in ("events", "orders") for w in WINDOWS)
     query = (f"select user_id, as_of_ms, {columns}, date_format(rowtime, 'yyyy-MM-dd HH:mm:ss.SSS') as rowtime "
-             f"from {call(','.join(WINDOWS), 'rows')}")
+             f"from {call(','.join(WINDOWS), f'rows_{emit}', emit)}")
     with t_env.execute_sql(query).collect() as results:
-        got = [tuple(r) for r in results]
+        return sorted(tuple(r) for r in results)
 
+
+def with_rowtime_text(rows: list[tuple]) -> list[tuple]:
     def as_text(ms: int) -> str:
         return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
-    want = [(*r[:-1], as_text(r[-1])) for r in EXPECTED]
-    assert sorted(got) == sorted(want)
+    return sorted((*r[:-1], as_text(r[-1])) for r in rows)
+
+
+def test_rows_at_each_minute_a_window_changed_and_only_then(t_env):
+    assert rows_of(t_env, None) == with_rowtime_text(EXPECTED)
+    assert rows_of(t_env, "on_change") == with_rowtime_text(EXPECTED)
+
+
+def test_on_activity_rows_only_where_a_tile_closed_as_range_over_windows_would(t_env):
+    assert rows_of(t_env, "on_activity") == with_rowtime_text(EXPECTED_ON_ACTIVITY)
 
 
 def test_a_bounded_run_stops_at_until_ms(t_env):
     """The end of input (a watermark at +infinity) fires every timer; rows as of minute ends after
     until_ms are not emitted, so the values stay as of the end of the input."""
     until = T0 + 2 * D + 1 * MIN   # c's first minute end; a and b have slid partly, c not at all
-    query = f"select user_id, as_of_ms, events_1h, events_30d from {call(','.join(WINDOWS), 'until', until)}"
+    query = f"select user_id, as_of_ms, events_1h, events_30d from {call(','.join(WINDOWS), 'until', until_ms=until)}"
     with t_env.execute_sql(query).collect() as results:
         got = sorted(tuple(r) for r in results)
     want = sorted((r[0], r[1], r[2], r[5]) for r in EXPECTED if r[1] <= until)
@@ -146,3 +166,10 @@ def test_a_bad_window_list_is_a_clear_planning_error(t_env, windows, message):
 
     with pytest.raises(Py4JJavaError, match=f"ValidationException: rolling_tiles: .*{message}"):
         t_env.sql_query(f"select * from {call(windows, 'bad')}")
+
+
+def test_an_unknown_emit_mode_is_a_clear_planning_error(t_env):
+    from py4j.protocol import Py4JJavaError
+
+    with pytest.raises(Py4JJavaError, match="rolling_tiles: emit must be 'on_change' or 'on_activity', not 'often'"):
+        t_env.sql_query(f"select * from {call('1h', 'bad_emit', 'often')}")

@@ -30,8 +30,9 @@ import java.util.Optional;
  * select * from rolling_tiles(
  *     input   => table t partition by k,
  *     on_time => descriptor(rt),
- *     windows => '1h,24h,7d,30d',
- *     until_ms => 9223372036854775807)
+ *     windows => '1h,24h,7d,30d'
+ *     [, emit => 'on_change' | 'on_activity']
+ *     [, until_ms => 1790172840000])
  * </pre>
  *
  * <p>Every integer column of {@code t} that is not a partition key is a measure. Per key, the function
@@ -44,10 +45,15 @@ import java.util.Optional;
  * the watermark even when the key did nothing; its last row has every sum at 0, and then its state is
  * gone. Work per row is constant; per tile it is one map write and, per window, one read when it expires.
  *
+ * <p>With {@code emit => 'on_activity'} it emits only at the end of minutes with activity, the rows a
+ * RANGE OVER window would give: tiles leave the windows when the next tile closes, and one named timer
+ * per key (the end of the longest window after its newest tile) clears the state of a key gone idle.
+ * One timer firing per tile instead of one per tile and window.
+ *
  * <p>{@code until_ms} is where event time stops for this run: no row is emitted as of a later minute end,
  * and the tiles are left as they are then. A bounded run passes the end of its input (the end of the
  * minute of its newest event time), so that the end of input (a watermark at +infinity) does not slide
- * every tile out of every window; an unbounded run passes {@code Long.MAX_VALUE}.
+ * every tile out of every window; an unbounded run leaves it out (no end).
  *
  * <p>Rows behind the watermark (whose minute has already closed) are not counted; the metric
  * {@code late_rows} counts them. Upstream lateness rules are expected to have routed them elsewhere.
@@ -63,32 +69,23 @@ public class RollingTiles extends ProcessTableFunction<Row> {
     public static final String INPUT = "input";
 
     private static final long NONE = Long.MAX_VALUE;
-
+    /** {@code emit => 'on_change'} (the default): a row at every minute end where a window of the key changed. */
+    public static final String ON_CHANGE = "on_change";
     /**
-     * The per-key summary, read and written by every call: running sums, where each window's oldest
-     * tile is, and the tiles still open. Closed tiles live in the {@code tiles} map (sequence number ->
-     * {@code [start, measure...]}), written once when they close and read once per window when they expire.
+     * {@code emit => 'on_activity'}: a row only at the end of a minute with activity, right as of that
+     * minute (as RANGE OVER windows are); tiles leave the windows when the next tile closes.
      */
-    public static class Rolling {
-        /** Window lengths, as parsed from the call's {@code windows} (kept for timers, which get no arguments). */
-        public long[] windowMs;
-        /** The call's {@code until_ms}: no row as of a later minute end (kept for timers too). */
-        public long untilMs;
-        /** {@code [measure * windows + window]}: sum of the closed tiles inside each window. */
-        public long[] sums;
-        /** Per window: sequence number of its oldest tile. */
-        public long[] cursor;
-        /** Per window: start of that tile, or {@code Long.MAX_VALUE} when the window holds none. */
-        public long[] cursorStart;
-        /** Sequence number the next closed tile gets. */
-        public long nextSeq;
-        /** Lowest sequence number still in the tiles map. */
-        public long oldestSeq;
-        /** Starts of the tiles whose minute has not closed yet, ascending (usually one). */
-        public long[] openStarts;
-        /** {@code [open tile * measures + measure]}: their counts. */
-        public long[] openCounts;
-    }
+    public static final String ON_ACTIVITY = "on_activity";
+    /** The one timer of an idle key in {@code on_activity} mode: when its state can go. */
+    private static final String CLEANUP = "cleanup";
+    /** Key of the summary in the tiles map; closed tiles have keys 0, 1, 2, ... */
+    private static final long SUMMARY = -1L;
+    /**
+     * No TTL on the state: a key's state ends when its last tile leaves the longest window. (Without a
+     * ttl a PTF state entry gets Long.MAX_VALUE, i.e. TTL wrappers whose incremental cleanup walks
+     * state entries on every access: 231 -> 50 CPU µs per row with it off, bench/rolling_tiles.py.)
+     */
+    private static final String NO_TTL = "0";
 
     private transient int[] measurePositions;
     private transient WindowSpec windows;
@@ -99,20 +96,22 @@ public class RollingTiles extends ProcessTableFunction<Row> {
         lateRows = context.getMetricGroup().counter("late_rows");
     }
 
+    /**
+     * One map per key holds everything: the {@link Summary} under key {@code -1}, and each closed tile
+     * under its sequence number as {@code [start, measure...]}, written once when it closes and read
+     * once per window when it slides out. (One map rather than a value state for the summary: the
+     * framework converts, hashes and compares a value state on every call, which cost more than the
+     * function's own work.)
+     */
     public void eval(
             Context ctx,
-            @StateHint(name = "rolling") Rolling state,
-            @StateHint(name = "tiles") MapView<Long, long[]> tiles,
+            @StateHint(name = "tiles", ttl = NO_TTL) MapView<Long, long[]> tiles,
             @ArgumentHint(value = {ArgumentTrait.SET_SEMANTIC_TABLE, ArgumentTrait.REQUIRE_ON_TIME}, name = INPUT)
                     Row input,
             @ArgumentHint(name = "windows") String windowsText,
-            @ArgumentHint(name = "until_ms") Long untilMs) throws Exception {
+            @ArgumentHint(name = "emit", isOptional = true) String emit,
+            @ArgumentHint(name = "until_ms", isOptional = true) Long untilMs) throws Exception {
         int[] measures = measurePositions(ctx);
-        int m = measures.length;
-        if (state.windowMs == null) {
-            start(state, windowSpec(windowsText).lengthsMs(), m);
-        }
-        state.untilMs = untilMs == null ? Long.MAX_VALUE : untilMs;
         TimeContext<Long> time = ctx.timeContext(Long.class);
         long tileStart = Math.floorDiv(time.time(), TILE_MS) * TILE_MS;
         Long watermark = time.currentWatermark();
@@ -120,49 +119,50 @@ public class RollingTiles extends ProcessTableFunction<Row> {
             lateRows.inc();
             return;
         }
-        int slot = openSlot(state, tileStart, m);
+        long[] stored = tiles.get(SUMMARY);
+        Summary summary = stored == null
+                ? Summary.empty(windowSpec(windowsText).lengthsMs(), measures.length, onActivity(emit))
+                : new Summary(stored);
+        summary.setUntil(untilMs == null ? Long.MAX_VALUE : untilMs);
+        int slot = summary.openSlot(tileStart);
         if (slot < 0) {
-            slot = -slot - 1;
+            slot = summary.addOpen(-slot - 1, tileStart);
             time.registerOnTime(tileStart + TILE_MS - 1);
         }
-        long[] counts = state.openCounts;
-        int base = slot * m;
-        for (int i = 0; i < m; i++) {
+        for (int i = 0; i < measures.length; i++) {
             Object value = input.getField(measures[i]);
             if (value != null) {
-                counts[base + i] += ((Number) value).longValue();
+                summary.addOpenCount(slot, i, ((Number) value).longValue());
             }
         }
+        tiles.put(SUMMARY, summary.data);
     }
 
-    public void onTimer(OnTimerContext ctx, Rolling state, MapView<Long, long[]> tiles) throws Exception {
-        if (state.windowMs == null) {
+    public void onTimer(OnTimerContext ctx, MapView<Long, long[]> tiles) throws Exception {
+        long[] stored = tiles.get(SUMMARY);
+        if (stored == null) {
             return;
         }
+        Summary summary = new Summary(stored);
         TimeContext<Long> time = ctx.timeContext(Long.class);
         long asOf = time.time() + 1;
-        if (asOf > state.untilMs) {
-            return; // event time of this run ends before this minute: its tiles stay as they are
+        if (asOf > summary.until()) {
+            return; // event time of this run ends before this minute: the tiles stay as they are then
         }
-        int w = state.windowMs.length;
-        int m = state.sums.length / w;
-        boolean changed = closeTiles(state, tiles, asOf, m, w);
-        changed |= expireTiles(state, tiles, asOf, m, w);
-        if (changed) {
-            Object[] fields = new Object[1 + m * w];
-            fields[0] = asOf;
-            for (int i = 0; i < m * w; i++) {
-                fields[1 + i] = state.sums[i];
-            }
-            collect(Row.of(fields));
-        }
-        boolean holding = state.openStarts.length > 0;
+        int w = summary.windows();
+        long[] oldestBefore = new long[w];
         for (int j = 0; j < w; j++) {
-            if (state.cursorStart[j] != NONE) {
-                // the minute at whose end this window's oldest tile is out
-                time.registerOnTime(state.cursorStart[j] + state.windowMs[j] + TILE_MS - 1);
-                holding = true;
-            }
+            oldestBefore[j] = summary.cursorStart(j);
+        }
+        long newestClosed = closeTiles(summary, tiles, asOf);
+        boolean closed = newestClosed != NONE;
+        boolean expired = expireTiles(summary, tiles, asOf);
+        if (summary.onActivity() ? closed : closed || expired) {
+            emit(summary, asOf);
+        }
+        boolean holding = summary.openCount() > 0;
+        for (int j = 0; j < w; j++) {
+            holding |= summary.cursorStart(j) != NONE;
         }
         if (!holding) {
             // Every window is empty and no tile is open: the key leaves no state behind. No timer of the key
@@ -171,109 +171,296 @@ public class RollingTiles extends ProcessTableFunction<Row> {
             // subtask (forEachEventTimeTimer sets each timer's key as the current key) and then delete those
             // timestamps for whichever key is current last, i.e. they drop other keys' timers.
             ctx.clearAllState();
+            return;
         }
+        if (summary.onActivity()) {
+            if (closed) {
+                // one pending timer whatever the activity: the end of the longest window after the newest tile
+                time.registerOnTime(CLEANUP, newestClosed + summary.longestWindowMs() + TILE_MS - 1);
+            }
+        } else {
+            for (int j = 0; j < w; j++) {
+                long oldest = summary.cursorStart(j);
+                if (oldest != NONE && oldest != oldestBefore[j]) {
+                    // the minute at whose end this window's (new) oldest tile is out
+                    time.registerOnTime(oldest + summary.windowMs(j) + TILE_MS - 1);
+                }
+            }
+        }
+        tiles.put(SUMMARY, summary.data);
+    }
+
+    private void emit(Summary summary, long asOf) {
+        int n = summary.measures() * summary.windows();
+        Object[] fields = new Object[1 + n];
+        fields[0] = asOf;
+        for (int i = 0; i < n; i++) {
+            fields[1 + i] = summary.sum(i);
+        }
+        collect(Row.of(fields));
+    }
+
+    static boolean onActivity(String emit) {
+        if (emit == null || emit.equals(ON_CHANGE)) {
+            return false;
+        }
+        if (emit.equals(ON_ACTIVITY)) {
+            return true;
+        }
+        throw new IllegalArgumentException("emit must be '" + ON_CHANGE + "' or '" + ON_ACTIVITY + "', not '" + emit + "'");
     }
 
     // -- tiles --------------------------------------------------------------------------------------
 
-    private static void start(Rolling state, long[] windowMs, int measures) {
-        int w = windowMs.length;
-        state.windowMs = windowMs;
-        state.sums = new long[measures * w];
-        state.cursor = new long[w];
-        state.cursorStart = new long[w];
-        Arrays.fill(state.cursorStart, NONE);
-        state.nextSeq = 0;
-        state.oldestSeq = 0;
-        state.openStarts = new long[0];
-        state.openCounts = new long[0];
-    }
-
-    /** Index of the open tile starting at {@code tileStart}, or {@code -(index + 1)} of a new one. */
-    private static int openSlot(Rolling state, long tileStart, int m) {
-        long[] starts = state.openStarts;
-        int at = 0;
-        while (at < starts.length && starts[at] < tileStart) {
-            at++;
-        }
-        if (at < starts.length && starts[at] == tileStart) {
-            return at;
-        }
-        long[] newStarts = new long[starts.length + 1];
-        System.arraycopy(starts, 0, newStarts, 0, at);
-        newStarts[at] = tileStart;
-        System.arraycopy(starts, at, newStarts, at + 1, starts.length - at);
-        long[] counts = state.openCounts;
-        long[] newCounts = new long[counts.length + m];
-        System.arraycopy(counts, 0, newCounts, 0, at * m);
-        System.arraycopy(counts, at * m, newCounts, (at + 1) * m, counts.length - at * m);
-        state.openStarts = newStarts;
-        state.openCounts = newCounts;
-        return -(at + 1);
-    }
-
-    /** Moves the open tiles that ended by {@code asOf} into the map and into every window's sums. */
-    private static boolean closeTiles(Rolling state, MapView<Long, long[]> tiles, long asOf, int m, int w)
-            throws Exception {
+    /**
+     * Moves the open tiles that ended by {@code asOf} into the map and into every window's sums; returns
+     * the start of the newest one moved, or {@code Long.MAX_VALUE} if none.
+     */
+    private static long closeTiles(Summary summary, MapView<Long, long[]> tiles, long asOf) throws Exception {
+        int m = summary.measures();
+        int w = summary.windows();
         int closing = 0;
-        while (closing < state.openStarts.length && state.openStarts[closing] + TILE_MS <= asOf) {
-            long tileStart = state.openStarts[closing];
-            long seq = state.nextSeq++;
+        while (closing < summary.openCount() && summary.openStart(closing) + TILE_MS <= asOf) {
+            long tileStart = summary.openStart(closing);
+            long seq = summary.takeSeq();
             long[] tile = new long[1 + m];
             tile[0] = tileStart;
-            System.arraycopy(state.openCounts, closing * m, tile, 1, m);
-            tiles.put(seq, tile);
             for (int i = 0; i < m; i++) {
-                long v = tile[1 + i];
+                tile[1 + i] = summary.openCountOf(closing, i);
                 for (int j = 0; j < w; j++) {
-                    state.sums[i * w + j] += v;
+                    summary.addSum(i, j, tile[1 + i]);
                 }
             }
+            tiles.put(seq, tile);
             for (int j = 0; j < w; j++) {
-                if (state.cursorStart[j] == NONE) {
-                    state.cursor[j] = seq;
-                    state.cursorStart[j] = tileStart;
+                if (summary.cursorStart(j) == NONE) {
+                    summary.setCursor(j, seq, tileStart);
                 }
             }
             closing++;
         }
-        if (closing > 0) {
-            state.openStarts = Arrays.copyOfRange(state.openStarts, closing, state.openStarts.length);
-            state.openCounts = Arrays.copyOfRange(state.openCounts, closing * m, state.openCounts.length);
+        if (closing == 0) {
+            return NONE;
         }
-        return closing > 0;
+        long newest = summary.openStart(closing - 1);
+        summary.dropOpen(closing);
+        return newest;
     }
 
     /** Subtracts every tile that starts before {@code asOf - window} from that window's sums. */
-    private static boolean expireTiles(Rolling state, MapView<Long, long[]> tiles, long asOf, int m, int w)
-            throws Exception {
+    private static boolean expireTiles(Summary summary, MapView<Long, long[]> tiles, long asOf) throws Exception {
+        int m = summary.measures();
+        int w = summary.windows();
         boolean changed = false;
         for (int j = 0; j < w; j++) {
-            long from = asOf - state.windowMs[j];
+            long from = asOf - summary.windowMs(j);
             long[] tile = null;
-            while (state.cursorStart[j] < from) {
+            while (summary.cursorStart(j) < from) {
                 if (tile == null) {
-                    tile = tiles.get(state.cursor[j]);
+                    tile = tiles.get(summary.cursor(j));
                 }
                 for (int i = 0; i < m; i++) {
-                    state.sums[i * w + j] -= tile[1 + i];
+                    summary.addSum(i, j, -tile[1 + i]);
                 }
-                state.cursor[j]++;
-                tile = state.cursor[j] < state.nextSeq ? tiles.get(state.cursor[j]) : null;
-                state.cursorStart[j] = tile == null ? NONE : tile[0];
+                long next = summary.cursor(j) + 1;
+                tile = next < summary.nextSeq() ? tiles.get(next) : null;
+                summary.setCursor(j, next, tile == null ? NONE : tile[0]);
                 changed = true;
             }
         }
-        long keepFrom = state.nextSeq;
+        long keepFrom = summary.nextSeq();
         for (int j = 0; j < w; j++) {
-            if (state.cursorStart[j] != NONE) {
-                keepFrom = Math.min(keepFrom, state.cursor[j]);
+            if (summary.cursorStart(j) != NONE) {
+                keepFrom = Math.min(keepFrom, summary.cursor(j));
             }
         }
-        while (state.oldestSeq < keepFrom) {
-            tiles.remove(state.oldestSeq++);
+        while (summary.oldestSeq() < keepFrom) {
+            tiles.remove(summary.takeOldestSeq());
         }
         return changed;
+    }
+
+    /**
+     * A key's summary as one {@code long[]}: window lengths (kept for timers, which get no call
+     * arguments), the running sum of each measure and window, each window's oldest tile (sequence number
+     * and start, {@code Long.MAX_VALUE} when the window holds none), sequence counters, and the tiles
+     * whose minute has not closed yet (usually one) with their counts.
+     *
+     * <pre>
+     * [W, M, nextSeq, oldestSeq, open, mode, windowMs[W], sums[M*W], cursor[W], cursorStart[W],
+     *  openStart[open], openCounts[open*M]]
+     * </pre>
+     */
+    static final class Summary {
+        private static final int HEADER = 7;
+        private static final int OPEN = 4;
+        private static final int MODE = 5;
+        private static final int UNTIL = 6;
+        long[] data;
+
+        Summary(long[] data) {
+            this.data = data;
+        }
+
+        static Summary empty(long[] windowMs, int measures, boolean onActivity) {
+            int w = windowMs.length;
+            long[] data = new long[HEADER + w + measures * w + 2 * w];
+            data[0] = w;
+            data[1] = measures;
+            data[MODE] = onActivity ? 1 : 0;
+            data[UNTIL] = Long.MAX_VALUE;
+            System.arraycopy(windowMs, 0, data, HEADER, w);
+            Summary s = new Summary(data);
+            for (int j = 0; j < w; j++) {
+                data[s.cursorStartAt(j)] = NONE;
+            }
+            return s;
+        }
+
+        int windows() {
+            return (int) data[0];
+        }
+
+        int measures() {
+            return (int) data[1];
+        }
+
+        long nextSeq() {
+            return data[2];
+        }
+
+        long takeSeq() {
+            return data[2]++;
+        }
+
+        long oldestSeq() {
+            return data[3];
+        }
+
+        long takeOldestSeq() {
+            return data[3]++;
+        }
+
+        /** The call's {@code until_ms}: no row as of a later minute end. */
+        long until() {
+            return data[UNTIL];
+        }
+
+        void setUntil(long untilMs) {
+            data[UNTIL] = untilMs;
+        }
+
+        /** Rows only at the end of active minutes ({@code emit => 'on_activity'}). */
+        boolean onActivity() {
+            return data[MODE] == 1;
+        }
+
+        long longestWindowMs() {
+            long longest = 0;
+            for (int j = 0; j < windows(); j++) {
+                longest = Math.max(longest, windowMs(j));
+            }
+            return longest;
+        }
+
+        int openCount() {
+            return (int) data[OPEN];
+        }
+
+        long windowMs(int j) {
+            return data[HEADER + j];
+        }
+
+        private int sumsAt() {
+            return HEADER + windows();
+        }
+
+        long sum(int index) {
+            return data[sumsAt() + index];
+        }
+
+        void addSum(int measure, int window, long delta) {
+            data[sumsAt() + measure * windows() + window] += delta;
+        }
+
+        private int cursorAt(int j) {
+            return sumsAt() + measures() * windows() + j;
+        }
+
+        private int cursorStartAt(int j) {
+            return cursorAt(windows()) + j;
+        }
+
+        long cursor(int j) {
+            return data[cursorAt(j)];
+        }
+
+        long cursorStart(int j) {
+            return data[cursorStartAt(j)];
+        }
+
+        void setCursor(int j, long seq, long start) {
+            data[cursorAt(j)] = seq;
+            data[cursorStartAt(j)] = start;
+        }
+
+        private int openStartsAt() {
+            return cursorStartAt(windows());
+        }
+
+        private int openCountsAt() {
+            return openStartsAt() + openCount();
+        }
+
+        long openStart(int slot) {
+            return data[openStartsAt() + slot];
+        }
+
+        long openCountOf(int slot, int measure) {
+            return data[openCountsAt() + slot * measures() + measure];
+        }
+
+        void addOpenCount(int slot, int measure, long delta) {
+            data[openCountsAt() + slot * measures() + measure] += delta;
+        }
+
+        /** Slot of the open tile starting at {@code tileStart}, or {@code -(slot + 1)} where it would go. */
+        int openSlot(long tileStart) {
+            int n = openCount();
+            int at = 0;
+            while (at < n && openStart(at) < tileStart) {
+                at++;
+            }
+            return at < n && openStart(at) == tileStart ? at : -(at + 1);
+        }
+
+        /** Inserts an empty open tile at {@code slot} (keeping starts ascending); returns the slot. */
+        int addOpen(int slot, long tileStart) {
+            int n = openCount();
+            int m = measures();
+            int starts = openStartsAt();
+            long[] grown = new long[data.length + 1 + m];
+            System.arraycopy(data, 0, grown, 0, starts + slot);
+            grown[starts + slot] = tileStart;
+            System.arraycopy(data, starts + slot, grown, starts + slot + 1, n - slot + slot * m);
+            System.arraycopy(data, starts + n + slot * m, grown, starts + n + 1 + (slot + 1) * m, (n - slot) * m);
+            grown[OPEN] = n + 1;
+            data = grown;
+            return slot;
+        }
+
+        /** Removes the first {@code count} open tiles. */
+        void dropOpen(int count) {
+            int n = openCount();
+            int m = measures();
+            int starts = openStartsAt();
+            long[] shrunk = new long[data.length - count * (1 + m)];
+            System.arraycopy(data, 0, shrunk, 0, starts);
+            System.arraycopy(data, starts + count, shrunk, starts, n - count);
+            System.arraycopy(data, starts + n + count * m, shrunk, starts + n - count, (n - count) * m);
+            shrunk[OPEN] = n - count;
+            data = shrunk;
+        }
     }
 
     // -- the call's shape ---------------------------------------------------------------------------
@@ -342,6 +529,14 @@ public class RollingTiles extends ProcessTableFunction<Row> {
             spec = WindowSpec.parse(text, TILE_MS);
         } catch (IllegalArgumentException e) {
             return call.fail(true, "rolling_tiles: " + e.getMessage());
+        }
+        if (!call.isArgumentNull(2)) {
+            String emit = call.isArgumentLiteral(2) ? call.getArgumentValue(2, String.class).orElse(null) : null;
+            try {
+                onActivity(emit == null ? "" : emit);
+            } catch (IllegalArgumentException e) {
+                return call.fail(true, "rolling_tiles: " + e.getMessage() + " (a literal)");
+            }
         }
         TableSemantics semantics = input.get();
         int[] measures = measurePositions(semantics.dataType(), semantics.partitionByColumns());

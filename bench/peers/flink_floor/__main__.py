@@ -1,0 +1,3 @@
+from bench.peers.flink_floor import main
+
+main()
