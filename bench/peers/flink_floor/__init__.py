@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 from shopstream.flink.environment import RunOptions
-from shopstream.flink.params import KAFKA_TS_MS, MAX_FUTURE_MS, topic_of
+from shopstream.contract import DEFAULT_MAX_FUTURE_MS
+from shopstream.flink.params import KAFKA_TS_MS, topic_of
 from shopstream.flink.sqlfiles import render_dir, run_statements
 from shopstream.settings import Settings
 
@@ -60,8 +61,8 @@ def source_options(settings: Settings, topic: str, group: str, bounded: bool) ->
 def statements(settings: Settings, options: RunOptions) -> list[tuple[str, str]]:
     """``(file, statement)`` of the job, rendered from settings."""
     bounded = options.bounded_offsets is not None
-    params = {"kafka_ts_ms": KAFKA_TS_MS, "max_future_ms": str(MAX_FUTURE_MS),
-              "watermark_delay": f"interval '{settings.profiles.watermark_delay_ms / 1000:.3f}' second"}
+    params = {"kafka_ts_ms": KAFKA_TS_MS, "max_future_ms": str(DEFAULT_MAX_FUTURE_MS),
+              "watermark_delay": f"interval '{settings.events.watermark_delay_ms / 1000:.3f}' second"}
     variants = {"010_src_event": [{"event": event, "source": source_options(
         settings, topic_of(settings, event), options.source_group, bounded)} for event in INPUT_EVENTS]}
     return render_dir(SQL_DIR, params, variants)
