@@ -29,14 +29,20 @@ ORDER_LOOKBACK_MS = 35 * 86_400_000  # events.order_lookback_ms
 def order_line_effects(orders: list[dict], lookback_ms: int = ORDER_LOOKBACK_MS):
     """``(order event, line, sign)`` for every line an accepted order event adds (+1, placed) or takes
     back (-1, cancelled or returned). A cancellation without lines stands for every line of its order as
-    placed, when that order_placed was accepted at most ``lookback_ms`` before it (the contract)."""
-    placed = {o["order_id"]: o for o in orders if o["event_type"] == "order_placed"}
+    placed (the contract): the accepted order_placed of that order_id with the latest event time at or
+    before the cancellation's, if that is at most ``lookback_ms`` before it (an order id seen twice keeps
+    its versions apart by event time)."""
+    placed: dict[str, list[dict]] = defaultdict(list)
+    for o in orders:
+        if o["event_type"] == "order_placed":
+            placed[o["order_id"]].append(o)
     for o in orders:
         sign = 1 if o["event_type"] == "order_placed" else -1
         lines = o.get("lines") or []
         if o["event_type"] == "order_cancelled" and not lines:
-            p = placed.get(o["order_id"])
-            if p is not None and o["ts"] - lookback_ms <= p["ts"] <= o["ts"]:
+            before = [p for p in placed.get(o["order_id"], []) if p["ts"] <= o["ts"]]
+            p = max(before, key=lambda x: x["ts"]) if before else None
+            if p is not None and o["ts"] - lookback_ms <= p["ts"]:
                 lines = [{**line, "_currency": p["currency"]} for line in p.get("lines") or []]
         for line in lines:
             yield o, line, sign
