@@ -12,7 +12,7 @@ from bench.peers.layout import (
     window_group,
 )
 from shopstream.loader.redis_writes import VersionedHashWriter
-from shopstream.products.user_profiles.layout import WINDOW_METRICS
+from shopstream.products.user_profiles.layout import WINDOW_METRICS, WINDOWS, window_field
 from shopstream.settings import Settings
 
 
@@ -46,8 +46,9 @@ class ProfileRedisWriter:
             row = json.loads(value)
             user = row["user_id"]
             if topic == self.topics.profile_windows:
-                keep(profile_key(user), window_group(row["window_name"], int(row["as_of_ms"]),
-                                                     [row[m] for m in WINDOW_METRICS]))
+                for w in WINDOWS:  # one wide row: every window as of the same minute end
+                    keep(profile_key(user), window_group(w, int(row["as_of_ms"]),
+                                                         [row[window_field(m, w)] for m in WINDOW_METRICS]))
             elif topic == self.topics.profile_lifetime:
                 keep(profile_key(user), lifetime_group(row))
             elif topic == self.topics.profile_affinity:

@@ -182,8 +182,10 @@ def run_loader(settings: Settings, group: str, sinks: Sequence[Sink | Applier], 
     try:
         while stop is None or not stop.is_set():
             ends = until() if callable(until) else until
+            # only the topics some sink reads: a job's output that no sink of this loader handles is
+            # delivered elsewhere (or kept in Kafka) and never moves this loader's positions
             if ends is not None and all(position.get((t, p), 0) >= o for t, parts in ends.items()
-                                        for p, o in parts.items()):
+                                        if t in delivery.route for p, o in parts.items()):
                 break
             batch = _next_batch(consumer, batch_rows, batch_ms)
             if batch:
