@@ -39,14 +39,12 @@ from dataclasses import dataclass
 
 from bench.stats import summarize
 from shopstream.contract.checks import DEFAULT_MAX_FUTURE_MS
+from shopstream.event_time import minute_end_ms as tile_end_ms  # the as_of_ms of an event's window rows
 
 MINUTE_MS = 60_000
 _TS = re.compile(rb'"ts"\s*:\s*(-?\d+)\s*[,}]')
 
 
-def tile_end_ms(ts_ms: int) -> int:
-    """End (exclusive, epoch ms) of the minute holding ``ts_ms``: the ``as_of_ms`` of its window rows."""
-    return ts_ms - ts_ms % MINUTE_MS + MINUTE_MS
 
 
 def event_time_ms(value: bytes | None, kafka_ts_ms: int) -> int:

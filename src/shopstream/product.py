@@ -81,3 +81,26 @@ class Product:
     @property
     def output_topics(self) -> tuple[str, ...]:
         return tuple(o.name for o in self.outputs)
+
+
+def minute_end_probe(key_prefix: str, id_field: str, version_field: str, *, topic_setting: str = "clickstream",
+                     event_type: str | None = None) -> Probe:
+    """The usual probe: an input event of ``topic_setting`` (and ``event_type``, if given) shows once
+    ``HGET <key_prefix><id> <version_field>`` reaches the end of the event's minute; any record naming an
+    ``id_field`` gives a serving key to read."""
+    import re
+
+    from shopstream.event_time import minute_end_ms
+
+    pattern = re.compile(rb'"' + id_field.encode() + rb'"\s*:\s*"([^"]+)"')
+
+    def freshness(topic: str, doc: dict):
+        if topic != topic_setting or (event_type and doc.get("event_type") != event_type) or not doc.get(id_field):
+            return None
+        return f"{key_prefix}{doc[id_field]}", version_field, minute_end_ms(int(doc["ts"]))
+
+    def sample_key(raw: bytes):
+        m = pattern.search(raw)
+        return f"{key_prefix}{m.group(1).decode()}" if m else None
+
+    return Probe(freshness, sample_key)
