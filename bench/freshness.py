@@ -41,7 +41,6 @@ from bench.stats import summarize
 from shopstream.contract.checks import DEFAULT_MAX_FUTURE_MS
 from shopstream.event_time import minute_end_ms as tile_end_ms  # the as_of_ms of an event's window rows
 
-MINUTE_MS = 60_000
 _TS = re.compile(rb'"ts"\s*:\s*(-?\d+)\s*[,}]')
 
 
